@@ -1,0 +1,3 @@
+from memtwin.cli.app import main
+
+main()

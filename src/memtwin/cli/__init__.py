@@ -1,0 +1,1 @@
+"""The ``memtwin`` command line."""
