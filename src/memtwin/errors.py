@@ -57,3 +57,11 @@ class MeasurementError(MemtwinError, ValueError):
         if self.expected:
             text += f"; expected {self.expected}"
         return text
+
+
+class MemtwinWarning(UserWarning):
+    """Base of every warning memtwin emits on purpose (filter them all with this class)."""
+
+
+class MeasurementWarning(MemtwinWarning):
+    """A measurement file was read, but something in it looks implausible (e.g. a unit missing from a header)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ OPTIONAL_COLUMNS = (
     "read_current_A",
     "time_s",
 )
+_MAX_INDEX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,33 @@ class PulseTable:
 
     ``frame`` columns: ``device`` (str), ``cycle`` (int, one potentiation + one depression ramp),
     ``phase`` (``potentiation``/``depression``), ``pulse`` (int, 1-based within the ramp),
-    ``conductance_S`` (> 0), and any of :data:`OPTIONAL_COLUMNS`. Rows are sorted by
-    device, cycle, phase (potentiation first), pulse.
+    ``conductance_S`` (> 0), and any of :data:`OPTIONAL_COLUMNS` (``pulse_amplitude_V`` is a
+    magnitude). Rows are sorted by device, cycle, phase (potentiation first), pulse.
+
+    A table may hold a single cycle (a reader loads what the file has); characterization needs
+    several, see :meth:`check_for_characterization`.
     """
 
     frame: pd.DataFrame
     source: str = "<memory>"
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, source: str | Path = "<memory>") -> PulseTable:
-        """Validate ``frame`` (canonical column names, SI units) and return a table."""
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        source: str | Path = "<memory>",
+        *,
+        rows: Sequence[int] | np.ndarray | None = None,
+    ) -> PulseTable:
+        """Validate ``frame`` (canonical column names, SI units) and return a table.
+
+        ``rows`` gives, for each row of ``frame``, the row number in the source file, so errors
+        point where the user can look; without it errors give the 0-based record index.
+        """
         src = str(source)
+        where = np.arange(len(frame)) if rows is None else np.asarray(rows, dtype=np.int64)
+        if len(where) != len(frame):
+            raise ValueError(f"rows has {len(where)} entries for a frame of {len(frame)} rows")
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if "device" in missing:
             frame = frame.assign(device="device")
@@ -54,43 +72,53 @@ class PulseTable:
         if len(frame) == 0:
             raise MeasurementError("no measurements", file=src, expected="at least one row")
         keep = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
-        df = frame[keep].copy()
-        df["device"] = df["device"].astype(str)
-        bad_phase = ~df["phase"].isin(PHASES)
-        if bad_phase.any():
-            i = int(np.argmax(bad_phase.to_numpy()))
-            raise MeasurementError(
-                "unknown phase", file=src, row=i, column="phase", value=df["phase"].iloc[i],
-                expected="'potentiation' or 'depression'",
+        df = frame[keep].reset_index(drop=True)
+
+        def fail(message: str, mask: np.ndarray, col: str, expected: str) -> MeasurementError:
+            i = int(np.argmax(mask))
+            value = df[col].iloc[i]
+            return MeasurementError(
+                message,
+                file=src,
+                row=int(where[i]),
+                column=col,
+                value=value.item() if isinstance(value, np.generic) else value,
+                expected=expected,
             )
+
+        df["device"] = df["device"].astype(str)
+        bad_phase = ~df["phase"].isin(PHASES).to_numpy()
+        if bad_phase.any():
+            raise fail("unknown phase", bad_phase, "phase", "'potentiation' or 'depression'")
         for col in ("cycle", "pulse"):
-            values = pd.to_numeric(df[col], errors="coerce")
-            bad = values.isna() | (values != np.round(values))
-            if bad.any():
-                i = int(np.argmax(bad.to_numpy()))
-                raise MeasurementError(
-                    "not an integer", file=src, row=i, column=col, value=df[col].iloc[i],
-                    expected="a whole number",
+            values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                bad = (
+                    ~np.isfinite(values) | (values != np.round(values)) | (values < 0) | (values > _MAX_INDEX)
                 )
+            if bad.any():
+                raise fail("not a whole number", bad, col, "a whole number >= 0")
             df[col] = values.astype(np.int64)
         for col in ("conductance_S", *[c for c in OPTIONAL_COLUMNS if c in df.columns]):
-            values = pd.to_numeric(df[col], errors="coerce")
-            bad = ~np.isfinite(values.to_numpy(dtype=float))
+            values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(values)
             if col == "conductance_S":
-                bad = bad | (values.to_numpy(dtype=float) <= 0)
+                bad |= ~(values > 0)
             if bad.any():
-                i = int(np.argmax(bad))
                 what = "a positive, finite conductance" if col == "conductance_S" else "a finite number"
-                raise MeasurementError(
-                    "invalid value", file=src, row=i, column=col, value=df[col].iloc[i], expected=what
-                )
-            df[col] = values.astype(float)
-        dup = df.duplicated(subset=["device", "cycle", "phase", "pulse"])
+                raise fail("invalid value", bad, col, what)
+            df[col] = values
+        key = ["device", "cycle", "phase", "pulse"]
+        dup = df.duplicated(subset=key).to_numpy()
         if dup.any():
-            i = int(np.argmax(dup.to_numpy()))
-            raise MeasurementError(
-                "the same device/cycle/phase/pulse appears twice", file=src, row=i, column="pulse",
-                value=int(df["pulse"].iloc[i]), expected="one read per pulse",
+            i = int(np.argmax(dup))
+            same = (df[key] == df[key].iloc[i]).all(axis=1).to_numpy()
+            first = int(where[int(np.argmax(same))])
+            raise fail(
+                f"the same device/cycle/phase/pulse was already read at row {first}",
+                dup,
+                "pulse",
+                "one read per device, cycle, phase and pulse",
             )
         order = df["phase"].map({POTENTIATION: 0, DEPRESSION: 1})
         df = (
@@ -108,7 +136,10 @@ class PulseTable:
     def for_device(self, device: str) -> PulseTable:
         if device not in self.devices:
             raise MeasurementError(
-                "no such device", file=self.source, column="device", value=device,
+                "no such device",
+                file=self.source,
+                column="device",
+                value=device,
                 expected=f"one of {', '.join(self.devices)}",
             )
         sub = self.frame[self.frame["device"] == device].reset_index(drop=True)
@@ -122,7 +153,8 @@ class PulseTable:
         """``(cycles, pulses)`` array of one phase of a single device; NaN where a ramp is shorter."""
         if len(self.devices) != 1:
             raise MeasurementError(
-                "matrix() needs a single device; use for_device()", file=self.source,
+                "matrix() needs a single device; use for_device()",
+                file=self.source,
                 value=self.devices,
             )
         sub = self.frame[self.frame["phase"] == phase]
@@ -131,5 +163,33 @@ class PulseTable:
         wide = sub.pivot(index="cycle", columns="pulse", values=column)
         return wide.to_numpy(dtype=float)
 
+    def check_for_characterization(self, min_cycles: int = 2) -> PulseTable:
+        """Raise unless every device has ≥ ``min_cycles`` ramps in each phase it has; return self.
+
+        Readers accept a single cycle (a file may hold just one); a cycle-to-cycle σ needs two.
+        """
+        require_cycles(self, min_cycles)
+        return self
+
     def to_csv(self, path: str | Path) -> None:
         self.frame.to_csv(path, index=False)
+
+
+def require_cycles(table: PulseTable, n: int = 2, phases: Sequence[str] | None = None) -> None:
+    """Raise :class:`MeasurementError` unless each device has ≥ ``n`` cycles of each phase.
+
+    ``phases``: the phases that must be present (default: those the table has).
+    """
+    counts = table.frame.groupby(["device", "phase"])["cycle"].nunique()
+    for device in table.devices:
+        for phase in phases if phases is not None else table.phases():
+            have = int(counts.get((device, phase), 0))
+            if have < n:
+                who = f"device {device!r}" if len(table.devices) > 1 else "the table"
+                raise MeasurementError(
+                    f"{who} has {have} {phase} cycle(s); a cycle-to-cycle sigma needs at least {n}",
+                    file=table.source,
+                    column="cycle",
+                    value=have,
+                    expected=f"at least {n} {phase} ramps per device",
+                )

@@ -1,0 +1,188 @@
+"""Open-loop programming of conductances, one small function per physical effect.
+
+For a device that receives n pulses of a mode with level means g_n and cycle-to-cycle sigmas σ_n
+(Δ_n = g_n − g_0, nominal top change Δ_top = Δ_{L−1}), the programmed conductance is
+
+    g = g_0·(1 + o) + sat(Δ_n·(1 + δ); |Δ_top|·(1 + β)) + σ_n·ε
+
+* ``δ ~ N(0, d2d_update)`` — device-to-device spread of the conductance update (AIHWKIT's pulsed
+  device semantics, design notes §5): every pulse of this device moves it by step·(1 + δ). The factor
+  1 + δ is floored at :data:`MIN_FACTOR` so the step keeps its sign (a device never programs backwards);
+  at 30 % spread this floor touches 4·10⁻⁴ of the devices.
+* ``β ~ N(0, d2d_bounds)`` — device-to-device spread of the reachable extreme state: |Δ| saturates at
+  |Δ_top|·(1 + β), so a device may saturate below the nominal top level (β < 0) or have headroom above it
+  (β > 0, which matters only for devices whose step is larger than nominal). Same floor.
+* ``o ~ N(0, d2d_offset)`` — an optional per-device relative offset of the zero state (default 0; the
+  paper's 30 % is *not* an offset, see design notes §5).
+* ``ε ~ N(0, 1)`` with the target level's σ_n — cycle-to-cycle programming noise. The device left at
+  level 0 was still reset to the start of the range, so it gets level 0's σ.
+* Stuck-at faults: with probability ``stuck_at_min_rate`` / ``stuck_at_max_rate`` a device sits at the
+  lowest / highest conductance of the mode's table whatever it was programmed to.
+* Conductances are clamped at 0 S (a Gaussian tail cannot make a negative conductance).
+
+Every draw comes from the ``torch.Generator`` passed in (see :mod:`memtwin.crossbar.seeding`), in a fixed
+order (δ, β, o, ε, stuck-at), and only the draws whose spread is non-zero are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from memtwin.devices.model import ModeLevels, Variability
+
+#: Floor of the per-device update and bound factors 1 + δ and 1 + β.
+MIN_FACTOR = 0.01
+
+
+@dataclass(frozen=True)
+class LevelTable:
+    """A programming mode's level table as tensors on the simulation's torch device."""
+
+    g_S: Tensor
+    sigma_S: Tensor
+    levels: int
+    g0_S: float
+    top_delta_S: float
+    g_min_S: float
+    g_max_S: float
+    increasing: bool
+
+    @classmethod
+    def from_mode(
+        cls, mode: ModeLevels, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+    ) -> LevelTable:
+        g = torch.tensor(mode.g_levels_S, dtype=dtype, device=device)
+        s = torch.tensor(mode.sigma_S, dtype=dtype, device=device)
+        g_levels = mode.g_levels_S
+        return cls(
+            g_S=g,
+            sigma_S=s,
+            levels=mode.levels,
+            g0_S=g_levels[0],
+            top_delta_S=abs(g_levels[-1] - g_levels[0]),
+            g_min_S=min(g_levels),
+            g_max_S=max(g_levels),
+            increasing=g_levels[-1] > g_levels[0],
+        )
+
+    @property
+    def delta_S(self) -> Tensor:
+        """Δ_n = g_n − g_0 (negative in a depressing mode)."""
+        return self.g_S - self.g_S[0]
+
+    @property
+    def direction(self) -> float:
+        return 1.0 if self.increasing else -1.0
+
+
+def level_delta(table: LevelTable, n: Tensor) -> Tensor:
+    """Nominal conductance change Δ_n after n pulses.
+
+    Integer ``n``: a table look-up. Floating ``n`` (hardware-aware training): linear interpolation between
+    neighbouring levels, which equals the table at integer n and gives the local slope as gradient.
+    """
+    delta = table.delta_S
+    if not torch.is_floating_point(n):
+        return delta[n]
+    n0 = torch.floor(n.detach()).clamp(0, table.levels - 2)
+    frac = n - n0
+    i0 = n0.to(torch.int64)
+    d0 = delta[i0]
+    return d0 + frac * (delta[i0 + 1] - d0)
+
+
+def level_sigma(table: LevelTable, n: Tensor) -> Tensor:
+    """Cycle-to-cycle σ of the level each device is programmed to."""
+    idx = n if not torch.is_floating_point(n) else torch.round(n.detach()).to(torch.int64)
+    return table.sigma_S[idx.clamp(0, table.levels - 1)]
+
+
+@dataclass(frozen=True)
+class DeviceDraws:
+    """The random numbers of one programming of a set of devices (``None``: that spread is zero)."""
+
+    update: Tensor | None
+    bound: Tensor | None
+    offset: Tensor | None
+    noise: Tensor
+    stuck_u: Tensor | None
+
+
+def draw_devices(
+    shape: tuple[int, ...],
+    variability: Variability,
+    generator: torch.Generator,
+    dtype: torch.dtype = torch.float32,
+) -> DeviceDraws:
+    """Draw everything one programming needs for devices of ``shape``, on the generator's device."""
+    device = generator.device
+
+    def normal(std: float) -> Tensor | None:
+        if std == 0:
+            return None
+        return torch.randn(shape, generator=generator, device=device, dtype=dtype) * std
+
+    update = normal(variability.d2d_update)
+    bound = normal(variability.d2d_bounds)
+    offset = normal(variability.d2d_offset)
+    noise = torch.randn(shape, generator=generator, device=device, dtype=dtype)
+    stuck = None
+    if variability.stuck_at_min_rate > 0 or variability.stuck_at_max_rate > 0:
+        stuck = torch.rand(shape, generator=generator, device=device, dtype=dtype)
+    return DeviceDraws(update=update, bound=bound, offset=offset, noise=noise, stuck_u=stuck)
+
+
+def spread_update(delta_S: Tensor, update: Tensor | None) -> Tensor:
+    """Δ·(1 + δ): this device's pulses are larger or smaller than nominal (factor floored)."""
+    if update is None:
+        return delta_S
+    return delta_S * (1.0 + update).clamp(min=MIN_FACTOR)
+
+
+def saturate(delta_S: Tensor, table: LevelTable, bound: Tensor | None) -> Tensor:
+    """Saturate |Δ| at this device's own extreme, |Δ_top|·(1 + β) (nominal: |Δ_top|)."""
+    d = table.direction
+    magnitude = delta_S * d  # >= 0
+    cap: Tensor | float = table.top_delta_S
+    if bound is not None:
+        cap = table.top_delta_S * (1.0 + bound).clamp(min=MIN_FACTOR)
+    return d * torch.minimum(magnitude, torch.as_tensor(cap, dtype=delta_S.dtype, device=delta_S.device))
+
+
+def zero_state(table: LevelTable, offset: Tensor | None, like: Tensor) -> Tensor | float:
+    """The conductance of the device's level 0: g_0·(1 + o)."""
+    if offset is None:
+        return table.g0_S
+    return table.g0_S * (1.0 + offset)
+
+
+def programming_noise(sigma_S: Tensor, noise: Tensor) -> Tensor:
+    """Cycle-to-cycle programming error σ_n·ε."""
+    return sigma_S * noise
+
+
+def stuck_at(g_S: Tensor, table: LevelTable, variability: Variability, stuck_u: Tensor | None) -> Tensor:
+    """Replace faulty devices by the table's lowest / highest conductance."""
+    if stuck_u is None:
+        return g_S
+    p_min = variability.stuck_at_min_rate
+    p_max = variability.stuck_at_max_rate
+    lo = torch.full_like(g_S, table.g_min_S)
+    hi = torch.full_like(g_S, table.g_max_S)
+    g_S = torch.where(stuck_u < p_min, lo, g_S)
+    return torch.where((stuck_u >= p_min) & (stuck_u < p_min + p_max), hi, g_S)
+
+
+def program_conductances(
+    n: Tensor, table: LevelTable, variability: Variability, draws: DeviceDraws
+) -> Tensor:
+    """Conductances (S) of devices that received ``n`` pulses (int, or float with gradient for HWAT)."""
+    delta = level_delta(table, n)
+    delta = saturate(spread_update(delta, draws.update), table, draws.bound)
+    g = zero_state(table, draws.offset, delta) + delta
+    g = g + programming_noise(level_sigma(table, n), draws.noise)
+    g = stuck_at(g, table, variability, draws.stuck_u)
+    return g.clamp(min=0.0)

@@ -1,0 +1,173 @@
+"""The configuration of one experiment run, with a lossless TOML round trip.
+
+A run folder always holds the fully resolved ``config.toml``: rerunning ``memtwin run`` on it
+reproduces every number and figure of that folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from memtwin.crossbar.periphery import Periphery
+from memtwin.errors import ConfigError
+from memtwin.training.config import TrainConfig, default_hwat_config, default_train_config
+
+MODES = ("potentiation", "depression")
+VARIANTS = ("baseline", "hwat_gdc")
+TASKS = ("digits", "mnist", "cifar10")
+#: 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
+DEFAULT_TIMES_S = (1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Sweep one parameter over values; ``parameter`` is a dotted path such as ``device.d2d`` or
+    ``periphery.adc_bits`` (see :func:`memtwin.experiments.sweep.apply_parameter`)."""
+
+    parameter: str
+    values: tuple[float, ...]
+    time_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ConfigError("sweep.values is empty; give at least one value")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything that determines an evaluation (or sweep) run.
+
+    ``device`` is a preset name, a device TOML file, a characterization JSON, or a measurement file
+    (then characterized first). ``d2d`` overrides the device's device-to-device variation (both the
+    update and the bounds spread) when set. ``subset`` limits the training and test sets (quick runs, CI).
+    """
+
+    task: str = "digits"
+    device: str = "hfs2-xhameni2025"
+    data_dir: str | None = None
+    d2d: float | None = None
+    modes: tuple[str, ...] = MODES
+    variants: tuple[str, ...] = VARIANTS
+    repetitions: int = 5
+    times_s: tuple[float, ...] = DEFAULT_TIMES_S
+    seed: int = 0
+    subset: int | None = None
+    device_kind: str = "auto"
+    digital: TrainConfig = field(default_factory=lambda: default_train_config("digits"))
+    hwat: TrainConfig = field(default_factory=lambda: default_hwat_config("digits"))
+    periphery: Periphery = field(default_factory=Periphery.paper)
+    sweep: SweepConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ConfigError(f"task {self.task!r} is unknown; expected one of {', '.join(TASKS)}")
+        for m in self.modes:
+            if m not in MODES:
+                raise ConfigError(f"mode {m!r} is unknown; expected one of {', '.join(MODES)}")
+        for v in self.variants:
+            if v not in VARIANTS:
+                raise ConfigError(f"variant {v!r} is unknown; expected one of {', '.join(VARIANTS)}")
+        if self.repetitions < 1:
+            raise ConfigError(f"repetitions must be >= 1, got {self.repetitions}")
+        if not self.times_s or any(t < 0 for t in self.times_s):
+            raise ConfigError(f"times_s must be a non-empty list of times >= 0 s, got {self.times_s}")
+        if self.d2d is not None and self.d2d < 0:
+            raise ConfigError(f"d2d must be >= 0, got {self.d2d}")
+        if self.subset is not None and self.subset < 10:
+            raise ConfigError(f"subset must be >= 10 examples, got {self.subset}")
+
+    @classmethod
+    def for_task(cls, task: str, **changes: Any) -> ExperimentConfig:
+        """The paper's protocol for ``task`` (its training recipes), with ``changes`` applied."""
+        base = cls(task=task, digital=default_train_config(task), hwat=default_hwat_config(task))
+        return replace(base, **changes)
+
+    # -- TOML ----------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "task": self.task,
+            "device": self.device,
+            "modes": list(self.modes),
+            "variants": list(self.variants),
+            "repetitions": self.repetitions,
+            "times_s": list(self.times_s),
+            "seed": self.seed,
+            "device_kind": self.device_kind,
+        }
+        for key in ("data_dir", "d2d", "subset"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        out["digital"] = self.digital.to_dict()
+        out["hwat"] = self.hwat.to_dict()
+        out["periphery"] = self.periphery.to_dict()
+        if self.sweep is not None:
+            out["sweep"] = {
+                "parameter": self.sweep.parameter,
+                "values": list(self.sweep.values),
+                "time_s": self.sweep.time_s,
+            }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
+        data = dict(data)
+        known = {
+            "task", "device", "data_dir", "d2d", "modes", "variants", "repetitions", "times_s",
+            "seed", "subset", "device_kind", "digital", "hwat", "periphery", "sweep",
+        }  # fmt: skip
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
+        task = str(data.get("task", "digits"))
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep")}
+        for key in ("modes", "variants"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        if "times_s" in kwargs:
+            kwargs["times_s"] = tuple(float(t) for t in kwargs["times_s"])
+        kwargs["digital"] = _train(default_train_config(task), data.get("digital", {}))
+        kwargs["hwat"] = _train(default_hwat_config(task), data.get("hwat", {}))
+        if "periphery" in data:
+            kwargs["periphery"] = Periphery.from_dict(data["periphery"])
+        if "sweep" in data:
+            sweep = dict(data["sweep"])
+            unknown_sweep = sorted(set(sweep) - {"parameter", "values", "time_s"})
+            if unknown_sweep or "parameter" not in sweep or "values" not in sweep:
+                raise ConfigError("[sweep] needs 'parameter' and 'values' (and optionally 'time_s')")
+            kwargs["sweep"] = SweepConfig(
+                parameter=str(sweep["parameter"]),
+                values=tuple(float(v) for v in sweep["values"]),
+                time_s=float(sweep.get("time_s", 1.0)),
+            )
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise ConfigError(f"invalid experiment config: {exc}") from exc
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ExperimentConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        return cls.from_dict(data)
+
+
+def _train(base: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
+    merged = base.to_dict()
+    unknown = sorted(set(changes) - set(merged))
+    if unknown:
+        raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(merged)}")
+    merged.update(changes)
+    return TrainConfig.from_dict(merged)

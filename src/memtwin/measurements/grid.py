@@ -1,0 +1,332 @@
+"""A file's table of cells, with the row numbers a spreadsheet shows, whatever the container.
+
+Why: layouts (tidy, wide, signed pulse voltage, up/down) are about how cells are arranged, not about
+whether they came from a CSV or an XLSX sheet. Reading either into one :class:`Grid` lets every
+layout reader work on both and report errors as ``row 7, column 'G (uS)'`` the way the user's
+editor shows the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from memtwin.errors import MeasurementError
+
+Cell = str | float | None
+
+#: Cell texts that mean "no value" (exported NaNs, Excel's #N/A).
+BLANK_TOKENS = frozenset({"", "nan", "na", "n/a", "#n/a", "null", "none", "-nan"})
+_MAX_INT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Header and column-major cells of one table; ``rows[i]`` is data row i's spreadsheet row."""
+
+    file: str
+    header: list[str]
+    columns: list[list[Cell]]
+    rows: np.ndarray
+    header_row: int | None = None
+    decimal_comma: bool = False
+    sheet: str | None = None  # named in errors when the workbook has several
+    container: str = "csv"  # or "xlsx"
+    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    def error(self, message: str, i: int | None, j: int | None, expected: str) -> MeasurementError:
+        """A :class:`MeasurementError` pointing at data row ``i`` (index) of column ``j``."""
+        value: object = None
+        if i is not None and j is not None:
+            cell = self.columns[j][i]
+            value = "" if cell is None else cell
+        return MeasurementError(
+            f"{message} (sheet {self.sheet!r})" if self.sheet else message,
+            file=self.file,
+            row=int(self.rows[i]) if i is not None else self.header_row,
+            column=self.header[j] if j is not None else None,
+            value=value,
+            expected=expected,
+        )
+
+    def numbers(self, j: int, expected: str = "a number") -> np.ndarray:
+        """Column ``j`` as floats, NaN where blank; text that is not a number raises."""
+        if j in self._cache:
+            return self._cache[j]
+        cells = self.columns[j]
+        if self.decimal_comma:
+            cells = [c.replace(",", ".") if isinstance(c, str) else c for c in cells]
+        try:
+            out = np.array(cells, dtype=float)
+        except (ValueError, TypeError, OverflowError):
+            out = np.empty(len(cells))
+            for i, cell in enumerate(cells):
+                try:
+                    out[i] = np.nan if cell is None else float(cell)
+                except (ValueError, TypeError, OverflowError):
+                    raise self.error("not a number", i, j, expected) from None
+        self._cache[j] = out
+        return out
+
+    def integers(self, j: int, expected: str) -> np.ndarray:
+        """Column ``j`` as whole numbers ≥ 0 (cycle and pulse numbers); blanks raise."""
+        values = self.numbers(j, expected)
+        bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_INT) | (values != np.round(values))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise self.error(
+                "missing value" if self.columns[j][i] is None else "not a whole number", i, j, expected
+            )
+        return values.astype(np.int64)
+
+    def texts(self, j: int) -> list[str | None]:
+        """Column ``j`` as text (numbers written without a spurious ``.0``)."""
+        return [None if c is None else c if isinstance(c, str) else _number_text(c) for c in self.columns[j]]
+
+    def take(self, keep: np.ndarray) -> Grid:
+        """Only the data rows where ``keep`` is true (row numbers keep pointing at the file)."""
+        idx = np.flatnonzero(keep)
+        return replace(
+            self,
+            columns=[[col[i] for i in idx] for col in self.columns],
+            rows=self.rows[idx],
+            _cache={},
+        )
+
+    def drop_blank_rows(self) -> Grid:
+        """Without rows that hold nothing at all (spacer lines between blocks)."""
+        return self.take(np.asarray(self.filled().any(axis=1)))
+
+    def filled(self) -> np.ndarray:
+        """``(rows, columns)`` boolean: which cells hold something."""
+        out = np.zeros((self.n_rows, len(self.columns)), dtype=bool)
+        for j, col in enumerate(self.columns):
+            out[:, j] = [c is not None for c in col]
+        return out
+
+
+def read_grid(path: Path, file: str, sheet: str | int | None = None) -> Grid:
+    """Read a CSV/text file or an XLSX workbook (by content, not only extension) into a grid."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise MeasurementError(
+            f"cannot open the file ({exc.strerror or exc})", file=file, expected="a readable file"
+        ) from None
+    if head == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path, file, sheet)
+    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+        raise MeasurementError(
+            f"{path.suffix} workbooks are not supported",
+            file=file,
+            expected="an .xlsx workbook or a CSV file",
+        )
+    if sheet is not None:
+        raise MeasurementError(
+            "sheet= applies only to .xlsx workbooks",
+            file=file,
+            value=sheet,
+            expected="sheet=None for a CSV file",
+        )
+    return read_csv(path, file)
+
+
+def read_csv(path: Path, file: str) -> Grid:
+    """Comma, semicolon or tab separated text; ``;``/tab files may use decimal commas."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MeasurementError(
+            f"cannot read the file ({exc.strerror or exc})", file=file, expected="a readable file"
+        ) from None
+    text = _decode(data, file)
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
+    counts = {d: first.count(d) for d in ("\t", ";")}
+    delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) > first.count(",") else ","
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise MeasurementError(
+            f"not a readable CSV file ({exc})", file=file, expected="comma-separated text"
+        ) from None
+    return make_grid(records, file, decimal_comma=delimiter != ",")
+
+
+def read_xlsx(path: Path, file: str, sheet: str | int | None) -> Grid:
+    """One sheet of a workbook (openpyxl, read-only: large sheets stream)."""
+    import openpyxl  # deferred: only XLSX users pay for the import
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise MeasurementError(
+            f"not a readable .xlsx workbook ({exc})", file=file, expected="an .xlsx file"
+        ) from None
+    except Exception as exc:  # openpyxl raises many kinds on corrupt files; the user needs one answer
+        raise MeasurementError(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            file=file,
+            expected="an .xlsx file",
+        ) from None
+    try:
+        names = book.sheetnames
+        if sheet is None:
+            name = names[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
+            name = names[sheet]
+        elif isinstance(sheet, str) and sheet in names:
+            name = sheet
+        else:
+            raise MeasurementError(
+                "no such sheet",
+                file=file,
+                value=sheet,
+                expected=f"a sheet name ({', '.join(names)}) or index",
+            )
+        ws = book[name]
+        try:
+            ws.reset_dimensions()  # trust the cells, not the size the writer stored
+            records = [
+                (r, list(values))
+                for r, values in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1)
+            ]
+        except Exception as exc:  # corrupt sheet XML
+            raise MeasurementError(
+                f"cannot read sheet {name!r} ({type(exc).__name__}: {exc})",
+                file=file,
+                expected="an .xlsx file",
+            ) from None
+    finally:
+        book.close()
+    return make_grid(records, file, sheet=name if len(names) > 1 else None, container="xlsx")
+
+
+def make_grid(
+    records: Iterable[tuple[int, Sequence[object]]],
+    file: str,
+    *,
+    decimal_comma: bool = False,
+    sheet: str | None = None,
+    container: str = "csv",
+) -> Grid:
+    """Header = first non-blank, non-``#`` record (none if it is data: numbers other than a run
+    0, 1, 2... / 1, 2, 3... of cycle numbers); trailing blank rows go."""
+    cleaned = [(r, [_clean(c) for c in cells]) for r, cells in records]
+    start = 0
+    while start < len(cleaned) and _skippable(cleaned[start][1]):
+        start += 1
+    if start == len(cleaned):
+        raise MeasurementError(
+            "the file is empty", file=file, expected="a header row and rows of measurements"
+        )
+    header_row, header_cells = cleaned[start]
+    body = cleaned[start + 1 :]
+    headerless = (
+        all(c is not None and _is_number(c) for c in header_cells) and not _is_index(header_cells)
+    )  # a first row of numbers is data, unless it reads 0, 1, 2... / 1, 2, 3... (cycle numbers)
+    if headerless:
+        body = cleaned[start:]
+    while body and all(c is None for c in body[-1][1]):
+        body.pop()
+    if not body:
+        raise MeasurementError(
+            "the file has a header but no data below it",
+            file=file,
+            row=header_row,
+            expected="at least one row of measurements below the header",
+        )
+    width = max(len(header_cells), *(len(cells) for _, cells in body))
+    padded = [cells + [None] * (width - len(cells)) for _, cells in body]
+    columns: list[list[Cell]] = [list(col) for col in zip(*padded, strict=True)]
+    if headerless:
+        header = [f"column {j + 1}" for j in range(width)]
+    else:
+        header = [("" if c is None else c if isinstance(c, str) else _number_text(c)) for c in header_cells]
+        header += [""] * (width - len(header))
+    keep = [j for j in range(width) if header[j] or any(c is not None for c in columns[j])]
+    if keep and not header[keep[0]] and len(columns[keep[0]]) > 1 and _is_index(columns[keep[0]]):
+        keep = keep[1:]  # an unnamed running index (pandas' to_csv default) is not data
+    header = [header[j] or f"column {j + 1}" for j in keep]
+    columns = [columns[j] for j in keep]
+    rows = np.array([r for r, _ in body], dtype=np.int64)
+    return Grid(
+        file=file,
+        header=header,
+        columns=columns,
+        rows=rows,
+        header_row=None if headerless else header_row,
+        decimal_comma=decimal_comma,
+        sheet=sheet,
+        container=container,
+    )
+
+
+def _decode(data: bytes, file: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise MeasurementError(
+            "this is not a text file", file=file, expected="a CSV text file or an .xlsx workbook"
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _clean(cell: object) -> Cell:
+    """Blank-ish cells → None, numbers → float, everything else → stripped text."""
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, int | float):
+        return float(cell)
+    text = str(cell).strip()
+    return None if text.lower() in BLANK_TOKENS else text
+
+
+def _skippable(cells: list[Cell]) -> bool:
+    first = next((c for c in cells if c is not None), None)
+    return first is None or (isinstance(first, str) and first.startswith("#"))
+
+
+def _is_number(cell: Cell) -> bool:
+    if isinstance(cell, float):
+        return True
+    try:
+        float(str(cell).replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_index(cells: list[Cell]) -> bool:
+    """0, 1, 2, ... or 1, 2, 3, ...: a running index or a row of cycle numbers."""
+    try:
+        values = np.array(cells, dtype=float)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return len(values) > 0 and values[0] in (0.0, 1.0) and bool(np.all(np.diff(values) == 1))
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)

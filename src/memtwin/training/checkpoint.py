@@ -1,0 +1,91 @@
+"""Atomic training checkpoints.
+
+A checkpoint is written to a temporary file in the same folder, flushed to disk and then renamed over the
+previous one with :func:`os.replace`, so a run killed at any instant leaves either the old or the new
+checkpoint, never a torn file. Files are loaded with ``weights_only=True``: a checkpoint holds only tensors
+and plain data, and loading never executes code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from memtwin.errors import DataError
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "HISTORY_NAME",
+    "atomic_write_bytes",
+    "latest_checkpoint",
+    "load_checkpoint",
+    "load_model_weights",
+    "save_checkpoint",
+    "write_json_atomic",
+]
+
+CHECKPOINT_NAME = "last.pt"
+HISTORY_NAME = "history.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file + fsync + ``os.replace``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> Path:
+    """Serialize ``state`` with ``torch.save`` and write it atomically to ``path``."""
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return atomic_write_bytes(Path(path), buf.getvalue())
+
+
+def write_json_atomic(path: Path, obj: Any) -> Path:
+    """Pretty JSON, written atomically (for the human-readable ``history.json`` next to a checkpoint)."""
+    return atomic_write_bytes(path, (json.dumps(obj, indent=2) + "\n").encode())
+
+
+def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
+    """The checkpoint a resumed run continues from, or ``None`` when there is none yet."""
+    path = Path(checkpoint_dir) / CHECKPOINT_NAME
+    return path if path.is_file() else None
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint` (tensors and plain data only)."""
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read checkpoint ({exc})") from exc
+    if not isinstance(state, dict):
+        raise DataError(f"{path}: not a memtwin checkpoint (found {type(state).__name__})")
+    return state
+
+
+def load_model_weights(model: nn.Module, path: Path, *, strict: bool = True) -> nn.Module:
+    """Load the weights of a training checkpoint (``last.pt``) or of a bare ``state_dict`` file into ``model``.
+
+    Used to start hardware-aware training from the digital run's checkpoint.
+    """
+    state = load_checkpoint(Path(path))
+    weights = state.get("model", state)
+    model.load_state_dict(weights, strict=strict)
+    return model

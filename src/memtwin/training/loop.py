@@ -1,0 +1,383 @@
+"""The training loop shared by digital training and hardware-aware training (HWAT).
+
+Design choices, and why:
+
+* **Any ``nn.Module``.** HWAT passes an analog model whose training-mode forward is noisy but
+  differentiable; the loop therefore only calls ``model(x)``, ``model.train()/eval()``, ``parameters()``
+  and ``state_dict()``. A model may return ``(B, C)`` logits or stacked Monte-Carlo logits ``(R, B, C)``;
+  the loss then averages over the R repetitions.
+* **Whole dataset in memory, batches by index permutation.** One seeded CPU ``torch.Generator`` draws each
+  epoch's permutation and every augmentation parameter; the global torch RNG (used by dropout or an analog
+  model's noise) is seeded inside a forked RNG scope, so training is reproducible and leaves the caller's
+  RNG untouched.
+* **Exact resume.** After every epoch the model, optimizer, scheduler, both RNG states and the history are
+  written atomically to ``checkpoint_dir/last.pt``. A run killed at any point and restarted with
+  ``resume=True`` continues from the last finished epoch and ends with bit-identical weights to an
+  uninterrupted run (same device and thread count).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from memtwin.errors import ConfigError
+from memtwin.tasks.augment import Augmentation, default_augmentation
+from memtwin.tasks.datasets import TaskData
+from memtwin.training.checkpoint import (
+    CHECKPOINT_NAME,
+    HISTORY_NAME,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    write_json_atomic,
+)
+from memtwin.training.config import TrainConfig
+from memtwin.training.metrics import evaluate_accuracies
+
+__all__ = [
+    "EpochRecord",
+    "TrainResult",
+    "make_optimizer",
+    "make_scheduler",
+    "resolve_device",
+    "train",
+]
+
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch did. Accuracies are fractions 0–1; ``train_*`` are running values over the epoch's
+    (augmented, possibly noisy) forward passes, ``test_accuracy`` is measured after the epoch in eval mode
+    (mean over repetitions for a stacked-output model)."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_accuracy: float
+    lr: float
+    seconds: float
+    train_seconds: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train`: the full history (including epochs done before a resume)."""
+
+    history: list[EpochRecord]
+    config: TrainConfig
+    device: str
+    checkpoint: Path | None = None
+    resumed_from_epoch: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def test_accuracy(self) -> float:
+        """Test accuracy after the last epoch (NaN when no epoch ran)."""
+        return self.history[-1].test_accuracy if self.history else math.nan
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """The optimizer named in ``config`` over all trainable parameters."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ConfigError("the model has no trainable parameters")
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            params,
+            lr=config.lr,
+            momentum=config.momentum,
+            nesterov=config.nesterov and config.momentum > 0,
+            weight_decay=config.weight_decay,
+        )
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """Per-epoch learning-rate schedule (``None`` for ``constant``)."""
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs))
+    if config.schedule == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.step_size, gamma=config.gamma)
+    return None
+
+
+def _loss_and_hits(
+    out: torch.Tensor, y: torch.Tensor, label_smoothing: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy (averaged over repetitions for ``(R, B, C)``) and the number of correct predictions
+    (averaged over repetitions)."""
+    if out.dim() == 3:
+        r = out.shape[0]
+        loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.repeat(r), label_smoothing=label_smoothing)
+        hits = (out.argmax(dim=-1) == y).sum() / r
+        return loss, hits
+    if out.dim() != 2:
+        raise ValueError(f"model output of shape {tuple(out.shape)}; expected (B, C) or (R, B, C)")
+    loss = F.cross_entropy(out, y, label_smoothing=label_smoothing)
+    return loss, (out.argmax(dim=-1) == y).sum()
+
+
+def _data_signature(data: TaskData) -> dict[str, Any]:
+    return {"name": data.name, "n_train": data.n_train, "n_test": data.n_test}
+
+
+def _check_compatible(state: dict[str, Any], config: TrainConfig, data: TaskData, path: Path) -> None:
+    """Refuse to resume a checkpoint made with another recipe or dataset: the result would be neither run."""
+    if state.get("format") != _FORMAT:
+        raise ConfigError(f"{path}: checkpoint format {state.get('format')!r}, this memtwin writes {_FORMAT}")
+    saved = state.get("config", {})
+    now = config.to_dict()
+    diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+    if diff:
+        details = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in diff)
+        raise ConfigError(f"cannot resume {path}: the training config changed ({details})")
+    if state.get("data") != _data_signature(data):
+        raise ConfigError(
+            f"cannot resume {path}: it was trained on {state.get('data')}, not {_data_signature(data)}"
+        )
+
+
+class _Progress:
+    """Thin wrapper over a rich progress display that does nothing when disabled."""
+
+    def __init__(self, enabled: bool, total_epochs: int, description: str) -> None:
+        self.enabled = enabled
+        self._stack = contextlib.ExitStack()
+        if not enabled:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+        )
+        self.epochs = self.bar.add_task(description, total=total_epochs, info="")
+        self.batches = self.bar.add_task("batches", total=1, info="")
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._stack.enter_context(self.bar)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def start_epoch(self, epoch: int, n_batches: int, done_epochs: int) -> None:
+        if self.enabled:
+            self.bar.update(self.epochs, completed=done_epochs, info=f"epoch {epoch}")
+            self.bar.reset(self.batches, total=n_batches)
+
+    def batch(self, loss: float | None = None) -> None:
+        if self.enabled:
+            self.bar.update(self.batches, advance=1, info="" if loss is None else f"loss {loss:.4f}")
+
+    def end_epoch(self, rec: EpochRecord) -> None:
+        if self.enabled:
+            self.bar.update(self.epochs, advance=1, info=f"test {100 * rec.test_accuracy:.2f} %")
+            self.bar.console.print(
+                f"epoch {rec.epoch:>3}: loss {rec.train_loss:.4f}  train {100 * rec.train_accuracy:.2f} %  "
+                f"test {100 * rec.test_accuracy:.2f} %  lr {rec.lr:.3g}  {rec.seconds:.1f} s"
+            )
+
+    def note(self, text: str) -> None:
+        if self.enabled:
+            self.bar.console.print(text)
+
+
+def _batches(n: int, batch_size: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each batch; a trailing batch of one example is dropped (batch norm needs two)."""
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        if stop - start == 1 and n > 1:
+            return
+        yield start, stop
+
+
+def _n_batches(n: int, batch_size: int) -> int:
+    return sum(1 for _ in _batches(n, batch_size))
+
+
+def train(
+    model: nn.Module,
+    data: TaskData,
+    config: TrainConfig | None = None,
+    checkpoint_dir: Path | None = None,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+    *,
+    resume: bool = False,
+    augmentation: Augmentation | None = None,
+    callback: Callable[[EpochRecord], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` on ``data`` in place and return the per-epoch history.
+
+    Args:
+        model: any ``nn.Module`` returning ``(B, C)`` or ``(R, B, C)`` logits (digital or analog/HWAT).
+        data: the task's tensors; moved to ``device`` once, batches are sliced from them.
+        config: the recipe; ``None`` means ``TrainConfig()``.
+        checkpoint_dir: where ``last.pt`` and ``history.json`` are written after every epoch (atomically);
+            ``None`` disables checkpointing.
+        device: ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda:0"``, …; the model is moved there.
+        progress: show a rich progress bar and one line per epoch; ``False`` is silent.
+        resume: continue from ``checkpoint_dir/last.pt`` when it exists (same config and data required);
+            without one the run starts fresh. A finished run resumed just reloads its final weights.
+        augmentation: training-time transform ``(x, generator) -> x``; by default, when ``config.augment``
+            is set, the task's own (:func:`memtwin.tasks.augment.default_augmentation`).
+        callback: called with each epoch's record after its checkpoint is written.
+    """
+    config = config or TrainConfig()
+    dev = resolve_device(device)
+    model.to(dev)
+    if config.augment and augmentation is None:
+        augmentation = default_augmentation(data.name)
+    aug = augmentation if config.augment else None
+    optimizer = make_optimizer(model, config)
+    scheduler = make_scheduler(optimizer, config)
+    gen = torch.Generator().manual_seed(config.seed)
+    ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    history: list[EpochRecord] = []
+    start_epoch = 0
+    t_start = time.perf_counter()
+    cuda_devices = (
+        [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
+    )
+
+    with torch.random.fork_rng(devices=cuda_devices):
+        torch.manual_seed(config.seed)
+        last = latest_checkpoint(ckpt_dir) if (resume and ckpt_dir is not None) else None
+        if last is not None:
+            state = load_checkpoint(last, map_location="cpu")
+            _check_compatible(state, config, data, last)
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            if scheduler is not None and state.get("scheduler") is not None:
+                scheduler.load_state_dict(state["scheduler"])
+            gen.set_state(state["generator"])
+            torch.set_rng_state(state["torch_rng"])
+            if cuda_devices and state.get("cuda_rng") is not None:
+                torch.cuda.set_rng_state(state["cuda_rng"], device=cuda_devices[0])
+            history = [EpochRecord(**r) for r in state["history"]]
+            start_epoch = int(state["epoch"])
+        data_dev = data.to(dev)
+        n = data_dev.n_train
+        n_batches = _n_batches(n, config.batch_size)
+
+        with _Progress(progress, config.epochs, f"train {data.name}") as bar:
+            if start_epoch:
+                bar.note(f"resumed after epoch {start_epoch} from {last}")
+            for epoch in range(start_epoch, config.epochs):
+                t0 = time.perf_counter()
+                lr = float(optimizer.param_groups[0]["lr"])
+                model.train()
+                perm = torch.randperm(n, generator=gen).to(dev)
+                loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
+                hit_sum = torch.zeros((), dtype=torch.float64, device=dev)
+                seen = 0
+                bar.start_epoch(epoch + 1, n_batches, epoch)
+                for i, (lo, hi) in enumerate(_batches(n, config.batch_size)):
+                    idx = perm[lo:hi]
+                    xb, yb = data_dev.train_x[idx], data_dev.train_y[idx]
+                    if aug is not None:
+                        xb = aug(xb, gen)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss, hits = _loss_and_hits(model(xb), yb, config.label_smoothing)
+                    if not torch.isfinite(loss):
+                        raise FloatingPointError(
+                            f"loss became {float(loss)} in epoch {epoch + 1}, batch {i + 1}"
+                        )
+                    loss.backward()
+                    if config.max_grad_norm > 0:
+                        nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                    optimizer.step()
+                    loss_sum += loss.detach() * (hi - lo)
+                    hit_sum += hits.detach()
+                    seen += hi - lo
+                    bar.batch(float(loss.detach()) if progress and i % 20 == 0 else None)
+                if scheduler is not None:
+                    scheduler.step()
+                train_seconds = time.perf_counter() - t0
+                test_acc = evaluate_accuracies(
+                    model, data_dev.test_x, data_dev.test_y, batch_size=config.eval_batch_size
+                )
+                rec = EpochRecord(
+                    epoch=epoch + 1,
+                    train_loss=float(loss_sum) / max(seen, 1),
+                    train_accuracy=float(hit_sum) / max(seen, 1),
+                    test_accuracy=float(test_acc.mean()),
+                    lr=lr,
+                    seconds=time.perf_counter() - t0,
+                    train_seconds=train_seconds,
+                )
+                history.append(rec)
+                if ckpt_dir is not None:
+                    state = {
+                        "format": _FORMAT,
+                        "epoch": epoch + 1,
+                        "config": config.to_dict(),
+                        "data": _data_signature(data),
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                        "generator": gen.get_state(),
+                        "torch_rng": torch.get_rng_state(),
+                        "cuda_rng": torch.cuda.get_rng_state(cuda_devices[0]) if cuda_devices else None,
+                        "history": [r.to_dict() for r in history],
+                    }
+                    save_checkpoint(ckpt_dir / CHECKPOINT_NAME, state)
+                    write_json_atomic(
+                        ckpt_dir / HISTORY_NAME,
+                        {"config": config.to_dict(), "data": data.describe(), "history": state["history"]},
+                    )
+                bar.end_epoch(rec)
+                if callback is not None:
+                    callback(rec)
+
+    return TrainResult(
+        history=history,
+        config=config,
+        device=str(dev),
+        checkpoint=(ckpt_dir / CHECKPOINT_NAME) if ckpt_dir is not None and history else None,
+        resumed_from_epoch=start_epoch,
+        seconds=time.perf_counter() - t_start,
+        extra={"data": data.describe()},
+    )

@@ -1,0 +1,128 @@
+"""Fuzz: whatever the file holds, ``load`` returns a table or raises MeasurementError, nothing else."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memtwin.errors import MeasurementError
+from memtwin.measurements import FORMATS, PulseTable, load, load_many
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+HEADERS = [
+    "cycle", "phase", "pulse", "device", "conductance_S", "G (uS)", "G [µS]", "I (mA)", "I (uA) @ -0.1 V",
+    "R (kOhm)", "V_read (mV)", "V_pulse (V)", "V", "width (ns)", "t [ms]", "time_s", "up", "down", "LTP (uS)",
+    "LTD (uS)", "cycle 1", "cycle 2 (uS)", "set 3", "reset 3", "D1 (uS)", "D2", "", "G (uF)", "Temp (°C)", "#",
+    "pulse (V)", "x", "1", "2", "cycle 1", "I3",
+]  # fmt: skip
+CELLS = st.one_of(
+    st.sampled_from(["", "nan", "NaN", "inf", "-inf", "0", "-0", "1e400", "-1", "1.5", "1,5", "#N/A", "p", "d",
+                     "set", "reset", "potentiation", "sideways", "ten", "1e-4", "100", "-0.7", "0.7", "3", "\"", "µ"]),
+    st.integers(-5, 300).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(max_size=6),
+)  # fmt: skip
+OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "format": st.sampled_from([*FORMATS]),
+        "phase": st.sampled_from(["set", "reset", "potentiation", "bogus"]),
+        "device": st.sampled_from(["D1", "device", "x"]),
+        "read_voltage_V": st.sampled_from([0.1, -0.2, 0.0]),
+        "pulses_per_cycle": st.integers(1, 4),
+    },
+)
+
+
+def _load_quietly(path: Path, options: dict[str, object]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            table = load(path, **options)  # type: ignore[arg-type]
+        except MeasurementError:
+            return
+    assert isinstance(table, PulseTable)
+    assert (table.frame["conductance_S"] > 0).all()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@FUZZ
+@given(data=st.binary(max_size=400), name=st.sampled_from(["f.csv", "f_set.txt", "f.xlsx", "f"]))
+def test_arbitrary_bytes(folder: Path, data: bytes, name: str) -> None:
+    path = folder / name
+    path.write_bytes(data)
+    _load_quietly(path, {})
+
+
+@FUZZ
+@given(text=st.text(max_size=300), options=OPTIONS)
+def test_arbitrary_text(folder: Path, text: str, options: dict[str, object]) -> None:
+    path = folder / "text_set.csv"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    _load_quietly(path, options)
+
+
+@FUZZ
+@given(
+    header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6),
+    body=st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=8),
+    sep=st.sampled_from([",", ";", "\t"]),
+    options=OPTIONS,
+)
+def test_plausible_csv_with_garbage_cells(
+    folder: Path, header: list[str], body: list[list[str]], sep: str, options: dict[str, object]
+) -> None:
+    path = folder / "plausible_reset.csv"
+    lines = [sep.join(header), *(sep.join(row) for row in body)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    _load_quietly(path, options)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=5),
+    body=st.lists(
+        st.lists(st.one_of(st.none(), st.floats(-2, 2), st.integers(-3, 3), st.sampled_from(["x", "", "1"])), max_size=5),
+        max_size=8,
+    ),
+    options=OPTIONS,
+)
+def test_plausible_xlsx_with_garbage_cells(
+    folder: Path, header: list[str], body: list[list[object]], options: dict[str, object]
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(header)
+    for row in body:
+        ws.append(row)
+    path = folder / "plausible.xlsx"
+    book.save(path)
+    _load_quietly(path, options)
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.text(max_size=80), min_size=1, max_size=3))
+def test_load_many_on_garbage(folder: Path, texts: list[str]) -> None:
+    paths = []
+    for k, text in enumerate(texts):
+        path = folder / f"many_{k}_set.csv"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        paths.append(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            load_many(paths)
+        except MeasurementError:
+            pass
