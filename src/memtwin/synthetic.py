@@ -36,7 +36,7 @@ What is modelled (choices of ours, not the paper's):
   ground truth. The published spread (± 1.26 nJ, averaged over ten measured cycles) cannot be reached this
   way: with a per-state sigma of 23.7 µS on ≈ 3 mS, no cycle-to-cycle conductance variation can move an
   ohmic cycle energy by more than ≈ 0.8 %; the measured spread comes from the pulse currents themselves,
-  which the canonical table has no column for. The example's spread is ≈ 0.06 nJ.
+  which the canonical table has no column for. The example's spread is ≈ 0.1 nJ.
 
 Reads are stored as conductance and as read current (``I = G·V_read``, negative at −0.1 V); ``time_s`` is
 the middle of each read with one pulse+read slot every 100 µs.
@@ -131,15 +131,20 @@ def _sigma_profile(rng: np.random.Generator, n: int, lin: slice, spec: HfS2LikeS
     return np.asarray(s * spec.sigma_S / s[lin].mean(), dtype=float)
 
 
-def _noise(rng: np.random.Generator, cycles: int, pulses: int, spec: HfS2LikeSpec) -> FloatArray:
-    """Unit-variance cycle-to-cycle noise: shared slow drift per cycle plus independent per-read noise,
-    centred and scaled per state so each column has sample mean 0 and sample std 1 exactly."""
+def _cycle_drift(rng: np.random.Generator, cycles: int, spec: HfS2LikeSpec) -> FloatArray:
+    """Unit-variance AR(1) series over the cycles: the slow drift every read of a cycle shares."""
     drift = np.empty(cycles)
     drift[0] = rng.standard_normal()
     innov = np.sqrt(1.0 - spec.drift_corr**2)
     for c in range(1, cycles):
         drift[c] = spec.drift_corr * drift[c - 1] + innov * rng.standard_normal()
-    own = rng.standard_normal((cycles, pulses))
+    return drift
+
+
+def _noise(rng: np.random.Generator, drift: FloatArray, pulses: int, spec: HfS2LikeSpec) -> FloatArray:
+    """Unit-variance cycle-to-cycle noise of one phase: the cycle's drift plus independent per-read
+    noise, centred and scaled per state so each column has sample mean 0 and sample std 1 exactly."""
+    own = rng.standard_normal((drift.size, pulses))
     x = np.sqrt(spec.drift_fraction) * drift[:, None] + np.sqrt(1.0 - spec.drift_fraction) * own
     x = x - x.mean(axis=0)
     return np.asarray(x / x.std(axis=0, ddof=1), dtype=float)
@@ -185,10 +190,11 @@ def generate_hfs2_like(
     means = {POTENTIATION: g_low + pot_rel, DEPRESSION: g_low + dep_rel}
     lin = slice(start, start + levels)
 
+    drift = _cycle_drift(rng, cycles, sp)  # shared by both ramps of a cycle
     frames = []
     for phase_i, phase in enumerate((POTENTIATION, DEPRESSION)):
         sigma = _sigma_profile(rng, pulses, lin, sp)
-        g = means[phase][None, :] + sigma[None, :] * _noise(rng, cycles, pulses, sp)
+        g = means[phase][None, :] + sigma[None, :] * _noise(rng, drift, pulses, sp)
         cyc = np.repeat(np.arange(1, cycles + 1), pulses)
         pul = np.tile(np.arange(1, pulses + 1), cycles)
         slot_idx = (cyc - 1) * 2 * pulses + phase_i * pulses + (pul - 1)

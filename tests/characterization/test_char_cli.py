@@ -5,25 +5,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import memtwin.measurements as measurements
 from memtwin.cli import app as app_module
 from memtwin.errors import MeasurementError
-from memtwin.measurements.table import PulseTable
 from memtwin.synthetic import generate_hfs2_like
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _reader(monkeypatch):
-    """Use the real file readers; only while they are not in the tree yet, a minimal tidy-CSV reader."""
-    if not hasattr(measurements, "load_many"):
-
-        def load_many(paths, **_kw):
-            frames = [pd.read_csv(p) for p in paths]
-            return PulseTable.from_frame(pd.concat(frames, ignore_index=True), source=str(paths[0]))
-
-        monkeypatch.setattr(measurements, "load_many", load_many, raising=False)
 
 
 def _csv(tmp_path, frame, name="dev.csv"):

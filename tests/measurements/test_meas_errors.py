@@ -63,7 +63,9 @@ def test_blank_conductance_in_tidy(write: Write) -> None:
 
 
 def test_nan_inside_a_wide_ramp(write: Write) -> None:
-    err = raises(write("w_set.csv", "cycle 1 (uS),cycle 2 (uS)\n10,11\nNaN,21\n30,\n"), "blank cell inside a ramp")
+    err = raises(
+        write("w_set.csv", "cycle 1 (uS),cycle 2 (uS)\n10,11\nNaN,21\n30,\n"), "blank cell inside a ramp"
+    )
     assert where(err) == (3, "cycle 1 (uS)", "")
     assert "a value follows at row 4" in str(err)
 
@@ -83,7 +85,9 @@ def test_blank_inside_an_xlsx_ramp(tmp_path: Path) -> None:
     assert where(err) == (3, "D1 (uS)", "")
 
 
-@pytest.mark.parametrize(("cell", "message"), [("-5", "conductance must be positive"), ("0", "conductance must be positive")])
+@pytest.mark.parametrize(
+    ("cell", "message"), [("-5", "conductance must be positive"), ("0", "conductance must be positive")]
+)
 def test_non_positive_conductance(write: Write, cell: str, message: str) -> None:
     err = raises(write("neg.csv", TIDY + f"1,p,1,10\n1,d,1,{cell}\n"), message)
     assert where(err) == (3, "G (uS)", cell)
@@ -136,7 +140,9 @@ def test_duplicate_reads(write: Write) -> None:
 def test_duplicate_reads_across_files(write: Write) -> None:
     a = write("a_set.csv", "cycle 1 (uS)\n10\n20\n")
     b = write("b_set.csv", "cycle 1 (uS)\n11\n21\n")
-    with pytest.raises(MeasurementError, match=r"potentiation cycle 1 pulse 1 is also in .*a_set\.csv") as info:
+    with pytest.raises(
+        MeasurementError, match=r"potentiation cycle 1 pulse 1 is also in .*a_set\.csv"
+    ) as info:
         load_many([a, b])
     assert info.value.file == str(b)
 
@@ -169,12 +175,16 @@ def test_no_response_or_phase_column(write: Write) -> None:
 
 
 def test_two_columns_for_one_quantity(write: Write) -> None:
-    err = raises(write("two.csv", "cycle,phase,pulse,G (uS),conductance_S\n1,p,1,10,1e-5\n"), "two columns hold")
+    err = raises(
+        write("two.csv", "cycle,phase,pulse,G (uS),conductance_S\n1,p,1,10,1e-5\n"), "two columns hold"
+    )
     assert err.column == "conductance_S"
 
 
 def test_zero_pulse_voltage(write: Write) -> None:
-    err = raises(write("z.csv", "V_pulse (V),D1 (uS)\n1,10\n0,20\n-1,5\n"), "zero pulse voltage", format="xlsx")
+    err = raises(
+        write("z.csv", "V_pulse (V),D1 (uS)\n1,10\n0,20\n-1,5\n"), "zero pulse voltage", format="xlsx"
+    )
     assert where(err) == (3, "V_pulse (V)", "0")
 
 

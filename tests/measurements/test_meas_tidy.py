@@ -58,7 +58,9 @@ def test_microsiemens_header_and_phase_aliases(write: Write) -> None:
     table = load(path)
     f = table.frame
     assert table.phases() == [POTENTIATION, DEPRESSION]
-    np.testing.assert_allclose(table.matrix(POTENTIATION), [[100e-6, 180.5e-6], [101e-6, 181e-6], [102e-6, 182e-6]])
+    np.testing.assert_allclose(
+        table.matrix(POTENTIATION), [[100e-6, 180.5e-6], [101e-6, 181e-6], [102e-6, 182e-6]]
+    )
     np.testing.assert_allclose(table.matrix(DEPRESSION), [[170e-6, 95e-6], [171e-6, 96e-6], [172e-6, 97e-6]])
     # pulse amplitudes are magnitudes in V, widths in s
     np.testing.assert_allclose(f["pulse_amplitude_V"].to_numpy()[:4], [0.7, 0.75, 0.7, 0.75])
@@ -168,7 +170,9 @@ def test_semicolon_and_decimal_comma_and_comments(write: Write) -> None:
 
 
 def test_extra_columns_and_blank_optional_columns_are_ignored(write: Write) -> None:
-    path = write("extra.csv", "cycle,phase,pulse,G (uS),comment,Temp (°C),time_s\n1,p,1,10,ok,25,\n1,d,1,8,,25,\n")
+    path = write(
+        "extra.csv", "cycle,phase,pulse,G (uS),comment,Temp (°C),time_s\n1,p,1,10,ok,25,\n1,d,1,8,,25,\n"
+    )
     f = load(path).frame
     assert list(f.columns) == ["device", "cycle", "phase", "pulse", "conductance_S"]
 

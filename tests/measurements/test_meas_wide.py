@@ -48,7 +48,9 @@ def test_phase_from_file_name_words(write: Write) -> None:
         ("Depression.csv", DEPRESSION),
         ("dev_dep_03.csv", DEPRESSION),
     ]:
-        text = "1,2\n1e-4,1.1e-4\n2e-4,2.1e-4\n" if phase == POTENTIATION else "1,2\n2e-4,2.1e-4\n1e-4,1.1e-4\n"
+        text = (
+            "1,2\n1e-4,1.1e-4\n2e-4,2.1e-4\n" if phase == POTENTIATION else "1,2\n2e-4,2.1e-4\n1e-4,1.1e-4\n"
+        )
         assert load(write(name, text)).phases() == [phase]
 
 
@@ -76,7 +78,9 @@ def test_wide_currents_with_read_voltage_argument(write: Write) -> None:
 
 
 def test_wide_currents_with_read_voltage_column_or_header(write: Write) -> None:
-    col = write("col_set.csv", "pulse,V_read (mV),cycle 1 (nA),cycle 2 (nA)\n1,100,1000,1100\n2,200,3000,3200\n")
+    col = write(
+        "col_set.csv", "pulse,V_read (mV),cycle 1 (nA),cycle 2 (nA)\n1,100,1000,1100\n2,200,3000,3200\n"
+    )
     f = load(col).frame
     np.testing.assert_allclose(f["conductance_S"], [1e-5, 1.5e-5, 1.1e-5, 1.6e-5])
     np.testing.assert_allclose(f["read_voltage_V"], [0.1, 0.2, 0.1, 0.2])
@@ -85,7 +89,10 @@ def test_wide_currents_with_read_voltage_column_or_header(write: Write) -> None:
 
 
 def test_per_row_pulse_scheme_applies_to_every_ramp(write: Write) -> None:
-    path = write("scheme_set.csv", "pulse,V_pulse (V),width (ns),cycle 1 (uS),cycle 2 (uS)\n1,0.7,160,10,11\n2,0.8,170,20,21\n")
+    path = write(
+        "scheme_set.csv",
+        "pulse,V_pulse (V),width (ns),cycle 1 (uS),cycle 2 (uS)\n1,0.7,160,10,11\n2,0.8,170,20,21\n",
+    )
     f = load(path).frame
     assert f["pulse_amplitude_V"].tolist() == [0.7, 0.8, 0.7, 0.8]
     np.testing.assert_allclose(f["pulse_width_s"], [160e-9, 170e-9, 160e-9, 170e-9])

@@ -66,7 +66,9 @@ def test_rotation_by_90_moves_a_known_pixel() -> None:
 
 def test_rotation_by_90_is_rot90_everywhere(images: torch.Tensor) -> None:
     torch.testing.assert_close(rotate(images, 90.0), torch.rot90(images, 1, dims=(-2, -1)))
-    torch.testing.assert_close(rotate(images, 270.0), torch.rot90(images, -1, dims=(-2, -1)), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        rotate(images, 270.0), torch.rot90(images, -1, dims=(-2, -1)), atol=1e-5, rtol=0
+    )
     rect = torch.randn(2, 1, 6, 10, generator=_gen(1))
     torch.testing.assert_close(rotate(rect, 180.0), rect.flip(-1).flip(-2), atol=1e-5, rtol=0)
 
@@ -99,9 +101,7 @@ def test_pad_crop_is_an_integer_shift(images: torch.Tensor) -> None:
     assert out.shape == images.shape
     for o, x in zip(out, images, strict=True):
         padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
-        assert any(
-            torch.equal(o, padded[:, dy : dy + 8, dx : dx + 8]) for dy in range(5) for dx in range(5)
-        )
+        assert any(torch.equal(o, padded[:, dy : dy + 8, dx : dx + 8]) for dy in range(5) for dx in range(5))
 
 
 def test_resized_crop_full_box_is_identity(images: torch.Tensor) -> None:
@@ -140,7 +140,9 @@ def test_normalization_from_its_own_stats() -> None:
 
 def test_cifar_normalization_constants() -> None:
     mean_img = torch.tensor(CIFAR10_NORMALIZATION.mean).view(1, 3, 1, 1).expand(1, 3, 2, 2) * 255
-    torch.testing.assert_close(CIFAR10_NORMALIZATION.apply(mean_img), torch.zeros(1, 3, 2, 2), atol=1e-6, rtol=0)
+    torch.testing.assert_close(
+        CIFAR10_NORMALIZATION.apply(mean_img), torch.zeros(1, 3, 2, 2), atol=1e-6, rtol=0
+    )
     one_std = (torch.tensor(CIFAR10_NORMALIZATION.mean) + torch.tensor(CIFAR10_NORMALIZATION.std)) * 255
     out = CIFAR10_NORMALIZATION.apply(one_std.view(1, 3, 1, 1))
     torch.testing.assert_close(out.flatten(), torch.ones(3))

@@ -33,7 +33,9 @@ MNIST_TEST_HIST = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _write_mnist(folder: Path, n_train: int = 20, n_test: int = 10, gz: bool = True) -> tuple[np.ndarray, ...]:
+def _write_mnist(
+    folder: Path, n_train: int = 20, n_test: int = 10, gz: bool = True
+) -> tuple[np.ndarray, ...]:
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     tr_x = rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8)
@@ -136,7 +138,11 @@ def test_missing_dataset_says_where_and_how(tmp_path: Path, loader) -> None:
 
 
 def _real_mnist_dir() -> Path | None:
-    candidates = [os.environ.get("MEMTWIN_TEST_MNIST_DIR"), REPO.parent / "shared" / "data", REPO / "shared" / "data"]
+    candidates = [
+        os.environ.get("MEMTWIN_TEST_MNIST_DIR"),
+        REPO.parent / "shared" / "data",
+        REPO / "shared" / "data",
+    ]
     for c in candidates:
         if c and (Path(c) / "mnist" / "train-labels-idx1-ubyte.gz").is_file():
             return Path(c)
@@ -146,7 +152,9 @@ def _real_mnist_dir() -> Path | None:
 def test_real_mnist_label_histograms() -> None:
     root = _real_mnist_dir()
     if root is None:
-        pytest.skip("real MNIST not found (../shared/data/mnist or $MEMTWIN_TEST_MNIST_DIR); nothing to check")
+        pytest.skip(
+            "real MNIST not found (../shared/data/mnist or $MEMTWIN_TEST_MNIST_DIR); nothing to check"
+        )
     data = load_mnist(root)
     assert data.n_train == 60000 and data.n_test == 10000
     assert data.class_counts("train") == MNIST_TRAIN_HIST
@@ -160,7 +168,8 @@ def test_real_mnist_label_histograms() -> None:
 
 
 @pytest.mark.parametrize(
-    ("inside", "str_keys", "protocol"), [(True, False, 2), (False, False, 2), (True, True, 4), (True, False, 5)]
+    ("inside", "str_keys", "protocol"),
+    [(True, False, 2), (False, False, 2), (True, True, 4), (True, False, 5)],
 )
 def test_cifar_tiny_pickles(tmp_path: Path, inside: bool, str_keys: bool, protocol: int) -> None:
     folder = tmp_path / "cifar-10-batches-py" if inside else tmp_path

@@ -17,7 +17,16 @@ from memtwin.tasks.networks import (
     network_summary,
 )
 
-ALLOWED = (nn.Linear, nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d, nn.Flatten, nn.Sequential, ResidualBlock)
+ALLOWED = (
+    nn.Linear,
+    nn.Conv2d,
+    nn.BatchNorm2d,
+    nn.ReLU,
+    nn.MaxPool2d,
+    nn.Flatten,
+    nn.Sequential,
+    ResidualBlock,
+)
 
 
 def test_mnist_mlp_weights_and_shape() -> None:

@@ -69,7 +69,9 @@ def test_killed_run_resumes_to_identical_weights(digits: TaskData, tmp_path: Pat
 
     interrupted = _tiny_resnet()
     with pytest.raises(_Killed):
-        train(interrupted, data, cfg, tmp_path / "run", "cpu", False, augmentation=aug, callback=kill_after_two)
+        train(
+            interrupted, data, cfg, tmp_path / "run", "cpu", False, augmentation=aug, callback=kill_after_two
+        )
     assert load_checkpoint(tmp_path / "run" / CHECKPOINT_NAME)["epoch"] == 2
 
     torch.manual_seed(999)  # a different global RNG state must not matter
@@ -81,13 +83,17 @@ def test_killed_run_resumes_to_identical_weights(digits: TaskData, tmp_path: Pat
     for k in ref_state:
         assert torch.equal(ref_state[k], new_state[k]), k  # bit-identical, BN running stats included
     strip = [(r.epoch, r.train_loss, r.train_accuracy, r.test_accuracy, r.lr) for r in full.history]
-    assert strip == [(r.epoch, r.train_loss, r.train_accuracy, r.test_accuracy, r.lr) for r in resumed.history]
+    assert strip == [
+        (r.epoch, r.train_loss, r.train_accuracy, r.test_accuracy, r.lr) for r in resumed.history
+    ]
 
     # Resuming a finished run trains nothing and keeps the final weights.
     again_model = _tiny_resnet(seed=7)
     again = train(again_model, data, cfg, tmp_path / "run", "cpu", False, resume=True, augmentation=aug)
     assert again.resumed_from_epoch == 4 and len(again.history) == 4
-    assert all(torch.equal(a, b) for a, b in zip(again_model.state_dict().values(), ref_state.values(), strict=True))
+    assert all(
+        torch.equal(a, b) for a, b in zip(again_model.state_dict().values(), ref_state.values(), strict=True)
+    )
 
 
 def test_resume_refuses_a_changed_config(digits: TaskData, tmp_path: Path) -> None:
@@ -103,18 +109,25 @@ def test_resume_refuses_a_changed_config(digits: TaskData, tmp_path: Path) -> No
 
 def test_checkpoint_files_are_complete_and_atomic(digits: TaskData, tmp_path: Path) -> None:
     data = subset_task(digits, 200, 50)
-    cfg = TrainConfig(epochs=2, batch_size=64, optimizer="adam", lr=1e-3, schedule="step", step_size=1, gamma=0.5)
+    cfg = TrainConfig(
+        epochs=2, batch_size=64, optimizer="adam", lr=1e-3, schedule="step", step_size=1, gamma=0.5
+    )
     model = build_network("digits", seed=0)
     result = train(model, data, cfg, tmp_path, "cpu", False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "last.pt"]  # no temporary leftovers
     state = load_checkpoint(tmp_path / "last.pt")
-    assert {"model", "optimizer", "scheduler", "generator", "torch_rng", "history", "config", "epoch"} <= set(state)
+    assert {"model", "optimizer", "scheduler", "generator", "torch_rng", "history", "config", "epoch"} <= set(
+        state
+    )
     assert state["config"] == cfg.to_dict()
     hist = json.loads((tmp_path / "history.json").read_text())
     assert [h["epoch"] for h in hist["history"]] == [1, 2]
     assert [r.lr for r in result.history] == [1e-3, 5e-4]
     fresh = load_model_weights(build_network("digits", seed=1), tmp_path / "last.pt")
-    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values(), strict=True))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(fresh.state_dict().values(), model.state_dict().values(), strict=True)
+    )
 
 
 def test_training_leaves_global_rng_alone(digits: TaskData) -> None:
@@ -134,9 +147,13 @@ class _Stacked(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.base(x)
-        noise = 0.01 * torch.randn(self.reps, *out.shape) if self.training else torch.zeros(self.reps, *out.shape)
+        noise = (
+            0.01 * torch.randn(self.reps, *out.shape) if self.training else torch.zeros(self.reps, *out.shape)
+        )
         if not self.training:
-            noise[1] += 1e3 * torch.nn.functional.one_hot(torch.zeros(out.shape[0], dtype=torch.long), out.shape[1])
+            noise[1] += 1e3 * torch.nn.functional.one_hot(
+                torch.zeros(out.shape[0], dtype=torch.long), out.shape[1]
+            )
         return out.unsqueeze(0) + noise
 
 
@@ -164,7 +181,13 @@ def test_evaluate_restores_mode_and_validates(digits: TaskData) -> None:
 
 def test_progress_bar_runs(digits: TaskData, capsys: pytest.CaptureFixture[str]) -> None:
     data = subset_task(digits, 100, 50)
-    train(build_network("digits", seed=0), data, TrainConfig(epochs=1, batch_size=50), device="cpu", progress=True)
+    train(
+        build_network("digits", seed=0),
+        data,
+        TrainConfig(epochs=1, batch_size=50),
+        device="cpu",
+        progress=True,
+    )
     assert "epoch   1" in capsys.readouterr().out
 
 

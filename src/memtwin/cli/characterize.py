@@ -96,13 +96,18 @@ def characterize_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output folder [default: runs/characterize-<first file stem>]"),
+        typer.Option(
+            "--out", "-o", help="Output folder (default: runs/characterize-<stem of the first file>)."
+        ),
     ] = None,
     example: Annotated[
         bool, typer.Option("--example", help="Use the bundled SYNTHETIC HfS2-like example device.")
     ] = False,
     device: Annotated[str | None, typer.Option("--device", help="Characterize only this device.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="File layout (default: detected).")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="File layout: tidy, wide, xlsx or updown (default: detected)."),
+    ] = None,
     phase: Annotated[
         str | None, typer.Option("--phase", help="Phase of single-phase files (potentiation/depression).")
     ] = None,
@@ -128,8 +133,7 @@ def characterize_command(
 ) -> None:
     """Characterize devices from pulse-train files: linear range, bins, σ, symmetry, energy; JSON + figures.
 
-    With several devices, characterization.json holds {"schema": ..., "devices": {name: {...}}} and the
-    figures go to one sub-folder per device.
+    Several devices: one characterization.json holding {"devices": {name: ...}}, figures in a folder each.
     """
     from memtwin.data import example_csv_path
     from memtwin.measurements import load_many

@@ -68,10 +68,8 @@ def _system(g: np.ndarray, r_ohm: float) -> sp.csc_matrix:
     vals: list[np.ndarray] = []
 
     def add(r: np.ndarray, c: np.ndarray, v: np.ndarray | float) -> None:
-        r = np.ravel(r)
-        c = np.ravel(c)
-        rows.append(r)
-        cols.append(c)
+        rows.append(np.ravel(r))
+        cols.append(np.ravel(c))
         vals.append(np.broadcast_to(np.asarray(v, dtype=np.float64), r.shape).ravel())
 
     gf = g.astype(np.float64)
@@ -88,9 +86,7 @@ def _system(g: np.ndarray, r_ohm: float) -> sp.csc_matrix:
     add(ib[:-1, :], ib[1:, :], -gw)
     add(ib, ia, -gf)
     data = np.concatenate(vals)
-    return sp.csc_matrix(
-        (data, (np.concatenate(rows), np.concatenate(cols))), shape=(2 * na, 2 * na)
-    )
+    return sp.csc_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(2 * na, 2 * na))
 
 
 def _check(g: np.ndarray, r_ohm: float) -> None:

@@ -116,7 +116,22 @@ class AnalogLayerBase(nn.Module):
 
     is_analog_layer = True
     weight: Tensor
-    bias: Tensor | None
+    pulses: Tensor | None
+    g_programmed: Tensor | None
+    g_current: Tensor | None
+    w_scale: Tensor | None
+    w_eff: Tensor | None
+    g_sq_eff: Tensor | None
+    ref_read0: Tensor | None
+    compensation: Tensor | None
+    in_range: Tensor | None
+    out_range: Tensor | None
+    train_in_range: Tensor | None
+    fold_w: Tensor | None
+    fold_g_sq: Tensor | None
+    fold_dac_inv_step: Tensor | None
+    fold_out_mult: Tensor | None
+    fold_noise: Tensor | None
 
     # -- set-up --------------------------------------------------------------------------------------
     def _init_analog(
@@ -172,7 +187,11 @@ class AnalogLayerBase(nn.Module):
         return self.weight.reshape(self.n_outputs, -1)
 
     def _prepare_input(self, x: Tensor) -> Tensor:
+        """The input as the crossbar sees it: (N, features) for linear layers, padded for convs."""
         return x
+
+    def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
+        return y
 
     def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
         """Analog partial product of one row tile: ``x`` (R·B, …) with ``w`` (R, outputs, rows)."""
@@ -242,8 +261,8 @@ class AnalogLayerBase(nn.Module):
         self._seed = seed
         self._t_s = 0.0
         self._forward_calls = 0
+        self._reset_calibration_state()
         self._refresh(set_reference=True, compensate=False)
-        self.reset_calibration()
 
     @torch.no_grad()
     def drift_to(self, t_seconds: float, compensate: bool | None = None) -> None:
@@ -335,15 +354,18 @@ class AnalogLayerBase(nn.Module):
     def reset_calibration(self) -> None:
         """Forget the converter ranges: the next ``calibration_batches`` eval forwards (and training
         forwards, for the training DAC range) calibrate again."""
-        self._calib_seen = 0
-        self._calib_frozen = False
+        self._reset_calibration_state()
         self._train_calib_seen = 0
-        self.in_range = None
-        self.out_range = None
         self.train_in_range = None
-        self._clear_fold()
         if self.programmed and self._calibration_done():
             self._build_fold()
+
+    def _reset_calibration_state(self) -> None:
+        self._calib_seen = 0
+        self._calib_frozen = False
+        self.in_range = None
+        self.out_range = None
+        self._clear_fold()
 
     def finish_calibration(self) -> None:
         """Freeze the ranges seen so far (e.g. after an explicit calibration pass)."""
@@ -418,8 +440,9 @@ class AnalogLayerBase(nn.Module):
             )
 
     def forward(self, x: Tensor) -> Tensor:
+        shape = x.shape
         if self.training:
-            return self._forward_hwat(self._prepare_input(x))
+            return self._restore_output(self._forward_hwat(self._prepare_input(x)), shape)
         self._require_programmed()
         reps = self._repetitions
         if x.shape[0] % reps:
@@ -430,8 +453,10 @@ class AnalogLayerBase(nn.Module):
         x = self._prepare_input(x)
         generator = self._forward_generator(x.device)
         if not self._calibration_done():
-            return self._forward_calibrate(x, generator)
-        return self._forward_fast(x, generator)
+            y = self._forward_calibrate(x, generator)
+        else:
+            y = self._forward_fast(x, generator)
+        return self._restore_output(y, shape)
 
     def _noisy(self) -> bool:
         return self.periphery.output_noise_rel > 0 or self.device_model.variability.read_noise_rel > 0
@@ -448,9 +473,10 @@ class AnalogLayerBase(nn.Module):
         return v.reshape(v.shape[0], 1, v.shape[1], *([1] * (like.dim() - 3)))
 
     def _bias_view(self, like: Tensor) -> Tensor | None:
-        if self.bias is None:
+        bias: Tensor | None = getattr(self, "bias", None)
+        if bias is None:
             return None
-        return self.bias.reshape(1, 1, -1, *([1] * (like.dim() - 3)))
+        return bias.reshape(1, 1, -1, *([1] * (like.dim() - 3)))
 
     def _forward_fast(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         p = self.periphery
@@ -616,7 +642,9 @@ class AnalogLayerBase(nn.Module):
 
     # -- inspection ----------------------------------------------------------------------------------
     def summary(self, name: str = "") -> LayerSummary:
-        tiles = [(t.rows.stop - t.rows.start, c.stop - c.start) for t in self._row_tiles for c in self._col_slices]
+        tiles = [
+            (t.rows.stop - t.rows.start, c.stop - c.start) for t in self._row_tiles for c in self._col_slices
+        ]
         table = self.table()
         if self.g_current is not None:
             g_range = (float(self.g_current.min()), float(self.g_current.max()))
@@ -707,27 +735,21 @@ class AnalogLinear(AnalogLayerBase, nn.Linear):
     def _make_row_tiles(self) -> list[RowTile]:
         return [RowTile(s, s) for s in balanced_slices(self.in_features, self.periphery.tile_rows)]
 
+    def _prepare_input(self, x: Tensor) -> Tensor:
+        return x.reshape(-1, x.shape[-1])
+
+    def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
+        return y.view(*x_shape[:-1], y.shape[-1])
+
     def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
-        lead = x.shape[:-1]
-        xs = x.reshape(-1, x.shape[-1])
-        if len(self._row_tiles) > 1:
-            xs = xs[:, tile.inputs]
-        ws = w[:, :, tile.rows] if len(self._row_tiles) > 1 else w
+        tiled = len(self._row_tiles) > 1
+        ws = w[:, :, tile.rows] if tiled else w
         if reps == 1:
-            out = F.linear(xs, ws[0])
-        else:
-            out = torch.bmm(xs.view(reps, -1, xs.shape[-1]), ws.transpose(1, 2)).view(-1, ws.shape[1])
-        return out.view(*lead, ws.shape[1])
-
-    def _forward_generic(self, x: Tensor, **kwargs: Any) -> Tensor:  # type: ignore[override]
-        lead = x.shape[:-1]
-        y = super()._forward_generic(x.reshape(-1, x.shape[-1]), **kwargs)
-        return y.view(*lead, y.shape[-1])
-
-    def _forward_fast(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
-        lead = x.shape[:-1]
-        y = super()._forward_fast(x.reshape(-1, x.shape[-1]), generator)
-        return y.view(*lead, y.shape[-1])
+            return F.linear(x[:, tile.inputs] if tiled else x, ws[0])
+        x3 = x.view(reps, -1, x.shape[-1])
+        if tiled:
+            x3 = x3[:, :, tile.inputs]
+        return torch.bmm(x3, ws.transpose(1, 2)).view(-1, ws.shape[1])
 
     def _kind(self) -> str:
         return "linear"
@@ -778,7 +800,7 @@ class AnalogConv2d(AnalogLayerBase, nn.Conv2d):
             dilation=dilation,
             groups=groups,
             bias=bias,
-            padding_mode=padding_mode,
+            padding_mode=padding_mode,  # type: ignore[arg-type]
             device=device,
             dtype=dtype,
         )
@@ -834,8 +856,7 @@ class AnalogConv2d(AnalogLayerBase, nn.Conv2d):
             )
         per_tile = None if max_rows is None else max_rows // kk
         return [
-            RowTile(c, slice(c.start * kk, c.stop * kk))
-            for c in balanced_slices(self.in_channels, per_tile)
+            RowTile(c, slice(c.start * kk, c.stop * kk)) for c in balanced_slices(self.in_channels, per_tile)
         ]
 
     def _prepare_input(self, x: Tensor) -> Tensor:

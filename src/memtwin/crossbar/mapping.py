@@ -37,9 +37,7 @@ WEIGHT_SCALINGS: tuple[str, ...] = ("column", "layer")
 
 def check_weight_scaling(scaling: str) -> str:
     if scaling not in WEIGHT_SCALINGS:
-        raise ConfigError(
-            f"unknown weight_scaling {scaling!r}; expected one of {', '.join(WEIGHT_SCALINGS)}"
-        )
+        raise ConfigError(f"unknown weight_scaling {scaling!r}; expected one of {', '.join(WEIGHT_SCALINGS)}")
     return scaling
 
 

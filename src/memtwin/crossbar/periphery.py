@@ -80,7 +80,9 @@ class Periphery:
             or not isinstance(self.calibration_batches, int)
             or self.calibration_batches < 1
         ):
-            raise ConfigError(f"calibration_batches must be an integer >= 1, got {self.calibration_batches!r}")
+            raise ConfigError(
+                f"calibration_batches must be an integer >= 1, got {self.calibration_batches!r}"
+            )
         for name in ("dac_percentile", "adc_percentile"):
             p = getattr(self, name)
             if not (isinstance(p, int | float) and 0 < p <= 100):
@@ -159,7 +161,9 @@ class Periphery:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"Periphery: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"Periphery: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}"
+            )
         return cls(**data)
 
 

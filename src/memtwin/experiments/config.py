@@ -57,6 +57,7 @@ class ExperimentConfig:
     times_s: tuple[float, ...] = DEFAULT_TIMES_S
     seed: int = 0
     subset: int | None = None
+    test_subset: int | None = None
     device_kind: str = "auto"
     digital: TrainConfig = field(default_factory=lambda: default_train_config("digits"))
     hwat: TrainConfig = field(default_factory=lambda: default_hwat_config("digits"))
@@ -78,8 +79,10 @@ class ExperimentConfig:
             raise ConfigError(f"times_s must be a non-empty list of times >= 0 s, got {self.times_s}")
         if self.d2d is not None and self.d2d < 0:
             raise ConfigError(f"d2d must be >= 0, got {self.d2d}")
-        if self.subset is not None and self.subset < 10:
-            raise ConfigError(f"subset must be >= 10 examples, got {self.subset}")
+        for key in ("subset", "test_subset"):
+            n = getattr(self, key)
+            if n is not None and n < 10:
+                raise ConfigError(f"{key} must be >= 10 examples, got {n}")
 
     @classmethod
     def for_task(cls, task: str, **changes: Any) -> ExperimentConfig:
@@ -99,7 +102,7 @@ class ExperimentConfig:
             "seed": self.seed,
             "device_kind": self.device_kind,
         }
-        for key in ("data_dir", "d2d", "subset"):
+        for key in ("data_dir", "d2d", "subset", "test_subset"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         out["digital"] = self.digital.to_dict()
@@ -118,7 +121,7 @@ class ExperimentConfig:
         data = dict(data)
         known = {
             "task", "device", "data_dir", "d2d", "modes", "variants", "repetitions", "times_s",
-            "seed", "subset", "device_kind", "digital", "hwat", "periphery", "sweep",
+            "seed", "subset", "test_subset", "device_kind", "digital", "hwat", "periphery", "sweep",
         }  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:

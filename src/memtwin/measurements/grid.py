@@ -78,6 +78,19 @@ class Grid:
         self._cache[j] = out
         return out
 
+    def require(
+        self, j: int, values: np.ndarray, idx: np.ndarray | None = None, expected: str = "a number"
+    ) -> None:
+        """Raise at the first blank or non-finite cell of ``values`` (column ``j`` at rows ``idx``)."""
+        bad = ~np.isfinite(values)
+        if bad.any():
+            k = int(np.argmax(bad))
+            i = k if idx is None else int(idx[k])
+            reason = "missing value" if self.columns[j][i] is None else "not a finite number"
+            raise self.error(
+                reason + (" on a row that has a read" if idx is not None else ""), i, j, expected
+            )
+
     def integers(self, j: int, expected: str) -> np.ndarray:
         """Column ``j`` as whole numbers ≥ 0 (cycle and pulse numbers); blanks raise."""
         values = self.numbers(j, expected)
@@ -234,8 +247,8 @@ def make_grid(
         )
     header_row, header_cells = cleaned[start]
     body = cleaned[start + 1 :]
-    headerless = (
-        all(c is not None and _is_number(c) for c in header_cells) and not _is_index(header_cells)
+    headerless = all(c is not None and _is_number(c) for c in header_cells) and not _is_index(
+        header_cells
     )  # a first row of numbers is data, unless it reads 0, 1, 2... / 1, 2, 3... (cycle numbers)
     if headerless:
         body = cleaned[start:]

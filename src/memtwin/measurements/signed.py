@@ -137,7 +137,10 @@ def read_signed(
             "+V for potentiation, -V for depression",
         )
     used = np.flatnonzero(~np.isnan(pv))
+    grid.require(pv_col, pv[used], used, "a finite pulse voltage")
     negative = pv[used] < 0
+    if not len(used):
+        raise MeasurementError("the device columns are empty", file=grid.file, expected="at least one read")
     starts = np.flatnonzero(np.r_[True, negative[1:] != negative[:-1]])
     stops = np.r_[starts[1:], len(used)]
 
@@ -170,14 +173,7 @@ def read_signed(
             if col is not None:
                 data = rv if q == READ_VOLTAGE else extras[q]
                 assert data is not None
-                blank = np.isnan(data[idx])
-                if blank.any():
-                    raise grid.error(
-                        "missing value on a row that has a read",
-                        int(idx[int(np.argmax(blank))]),
-                        col,
-                        "a value",
-                    )
+                grid.require(col, data[idx], idx, "a value on every row that has a read")
         read_v = rv[idx] if rv is not None else None
         if read_v is None and (read_voltage_V is not None or spec.read_voltage_V is not None):
             read_v = np.full(len(idx), read_voltage_V if read_voltage_V is not None else spec.read_voltage_V)

@@ -210,7 +210,7 @@ def _filled_numbers(grid: Grid, j: int, specs: list[ColumnSpec], what: str) -> n
     spec = specs[j]
     expected = f"{what} in {spec.unit or 'SI units'}"
     values = grid.numbers(j, expected)
-    _require_filled(grid, j, expected)
+    grid.require(j, values, expected=expected)
     return values * spec.scale
 
 

@@ -134,7 +134,7 @@ def read_wide(
         for start, stop in _chunks(grid, j, length, pulses_per_cycle):
             idx = np.arange(start, stop)
             for q, col in per_row.items():
-                _require_values(grid, extras[q][idx], idx, col)
+                grid.require(col, extras[q][idx], idx, "a value on every row that has a read")
             rv: np.ndarray | None = extras[READ_VOLTAGE][idx] if READ_VOLTAGE in extras else None
             if rv is None and read_voltage_V is not None:
                 rv = np.full(len(idx), float(read_voltage_V))
@@ -259,14 +259,6 @@ def _chunks(grid: Grid, j: int, length: int, size: int | None) -> list[tuple[int
             f"a multiple of {size} values per column",
         )
     return [(s, s + size) for s in range(0, length, size)]
-
-
-def _require_values(grid: Grid, values: np.ndarray, idx: np.ndarray, j: int) -> None:
-    blank = np.isnan(values)
-    if blank.any():
-        raise grid.error(
-            "missing value on a row that has a read", int(idx[int(np.argmax(blank))]), j, "a value"
-        )
 
 
 def _require_whole(grid: Grid, values: np.ndarray, idx: np.ndarray, j: int) -> None:

@@ -1,0 +1,337 @@
+"""``convert(model, device, periphery)`` and the :class:`AnalogModel` it returns.
+
+``convert`` deep-copies any torch model and replaces every ``nn.Linear`` and ``nn.Conv2d`` (exact types,
+so e.g. attention's internal projections, which are used through their weights directly, are left alone)
+by an analog layer with the same weights; batch norm, pooling, activations, residual additions stay
+digital. The copy is wrapped in an :class:`AnalogModel`, whose ``state_dict`` keeps the original key
+layout under ``model.`` (:meth:`AnalogModel.digital_state_dict` strips it).
+
+**Monte-Carlo repetitions.** ``program(seed, repetitions=R)`` programs R independent chips. In eval mode
+the forward takes a normal batch (B, …), repeats it R times along the batch dimension at the model input
+(repetition-major, (R·B, …)), so every layer — digital ones included — sees one bigger batch, and returns
+(R, B, …). With R = 1 the output is (B, …), exactly as the digital module would return it. The input is
+repeated at the model input rather than at the first analog layer so that digital layers before it and
+skip connections around it see the same batch as the rest of the network; the only extra cost is R copies
+of the input.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from memtwin.crossbar.drift import DriftLike
+from memtwin.crossbar.layers import (
+    AnalogConv2d,
+    AnalogLayerBase,
+    AnalogLinear,
+    LayerSummary,
+    NotProgrammedError,
+)
+from memtwin.crossbar.mapping import check_clip_sigma, check_weight_scaling
+from memtwin.crossbar.periphery import Periphery
+from memtwin.crossbar.seeding import check_seed
+from memtwin.devices.model import DeviceModel
+from memtwin.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CrossbarSummary:
+    """What an analog model is built of (returned by :meth:`AnalogModel.summary`)."""
+
+    device_name: str
+    mode: str
+    periphery: Periphery
+    repetitions: int
+    t_seconds: float
+    layers: tuple[LayerSummary, ...]
+
+    @property
+    def total_weights(self) -> int:
+        return sum(layer.devices // 2 for layer in self.layers)
+
+    @property
+    def total_devices(self) -> int:
+        return sum(layer.devices for layer in self.layers)
+
+    @property
+    def total_tiles(self) -> int:
+        return sum(layer.tiles[0] * layer.tiles[1] for layer in self.layers)
+
+    def __str__(self) -> str:
+        p = self.periphery
+        head = (
+            f"analog model on {self.device_name!r} ({self.mode}); DAC {p.dac_bits or 'ideal'} bit, "
+            f"ADC {p.adc_bits or 'ideal'} bit, tiles {p.tile_rows or '∞'}×{p.tile_cols or '∞'}, "
+            f"wire {p.wire_resistance_ohm:g} Ω; repetitions {self.repetitions}, t = {self.t_seconds:g} s"
+        )
+        lines = [
+            head,
+            f"{'layer':<28} {'kind':<7} {'matrix (rows×cols)':>18} {'tiles':>6} {'devices':>9}  G range (µS)",
+        ]
+        for s in self.layers:
+            rows, cols = s.matrix_shape
+            att = "" if s.max_ir_attenuation is None else f"  IR att. ≤ {100 * s.max_ir_attenuation:.1f} %"
+            lines.append(
+                f"{s.name:<28} {s.kind:<7} {f'{rows}×{cols}':>18} {f'{s.tiles[0]}×{s.tiles[1]}':>6} "
+                f"{s.devices:>9}  {1e6 * s.g_range_S[0]:.1f}–{1e6 * s.g_range_S[1]:.1f}{att}"
+            )
+        lines.append(
+            f"total: {self.total_weights} weights, {self.total_devices} devices (2 per weight), "
+            f"{self.total_tiles} tiles"
+        )
+        return "\n".join(lines)
+
+
+def _map_tensors(out: Any, fn: Any) -> Any:
+    if isinstance(out, Tensor):
+        return fn(out)
+    if isinstance(out, tuple | list):
+        return type(out)(_map_tensors(o, fn) for o in out)
+    if isinstance(out, dict):
+        return {k: _map_tensors(v, fn) for k, v in out.items()}
+    return out
+
+
+class AnalogModel(nn.Module):
+    """A network whose Linear/Conv2d layers run on simulated memristor crossbars (see module docstring).
+
+    Attributes: ``model`` (the converted copy), ``device`` (the :class:`DeviceModel`), ``periphery``,
+    ``mode``, ``weight_scaling``, ``repetitions`` (0 before programming).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        device: DeviceModel,
+        periphery: Periphery,
+        mode: str,
+        weight_scaling: str,
+        weight_clip_sigma: float | None,
+        digital_template: nn.Module | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.device = device
+        self.periphery = periphery
+        self.mode = mode
+        self.weight_scaling = weight_scaling
+        self.weight_clip_sigma = weight_clip_sigma
+        self._digital_template = digital_template
+        self._repetitions = 0
+        self._seed: int | None = None
+        self._t_s = 0.0
+        self.train(model.training)
+
+    # -- structure -----------------------------------------------------------------------------------
+    def analog_layers(self) -> Iterator[tuple[str, AnalogLayerBase]]:
+        """(qualified name, layer) of every analog layer, in module order (their seeding index)."""
+        for name, module in self.model.named_modules():
+            if isinstance(module, AnalogLayerBase):
+                yield name, module
+
+    @property
+    def repetitions(self) -> int:
+        return self._repetitions
+
+    @property
+    def programmed(self) -> bool:
+        return self._repetitions > 0
+
+    @property
+    def t_seconds(self) -> float:
+        return self._t_s
+
+    @property
+    def drift_model(self) -> DriftLike | None:
+        layers = [layer for _, layer in self.analog_layers()]
+        return layers[0].drift_model if layers else None
+
+    @drift_model.setter
+    def drift_model(self, model: DriftLike | None) -> None:
+        """Override the drift model built from ``device.drift`` (e.g. a measured or hypothetical one)."""
+        for _, layer in self.analog_layers():
+            layer.drift_model = model
+
+    # -- chip life cycle -----------------------------------------------------------------------------
+    def program(self, seed: int, repetitions: int = 1) -> AnalogModel:
+        """Program ``repetitions`` independent chips from the current weights (seeded; see
+        :mod:`memtwin.crossbar.seeding`). Resets drift to t = 0 and the converter calibration."""
+        seed = check_seed(seed)
+        if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
+            raise ConfigError(f"repetitions must be an integer >= 1, got {repetitions!r}")
+        for _, layer in self.analog_layers():
+            layer.program(seed, repetitions)
+        self._repetitions = repetitions
+        self._seed = seed
+        self._t_s = 0.0
+        return self
+
+    def drift_to(self, t_seconds: float, compensate: bool | None = None) -> AnalogModel:
+        """Let the programmed conductances drift to ``t_seconds`` after programming.
+
+        ``compensate``: global drift compensation on/off (None: ``periphery.drift_compensation``).
+        """
+        self._require_programmed()
+        for _, layer in self.analog_layers():
+            layer.drift_to(t_seconds, compensate)
+        self._t_s = float(t_seconds)
+        return self
+
+    def calibrate(self, data: Tensor | Iterable[Any] | None = None) -> AnalogModel:
+        """Recalibrate the DAC/ADC ranges.
+
+        Without ``data``: the next ``periphery.calibration_batches`` eval forwards calibrate. With a batch
+        (or an iterable of batches, or of (input, target) pairs): run them now in eval mode without
+        gradients and freeze the ranges.
+        """
+        for _, layer in self.analog_layers():
+            layer.reset_calibration()
+        if data is None:
+            return self
+        self._require_programmed()
+        batches: Iterable[Any] = [data] if isinstance(data, Tensor) else data
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            for batch in batches:
+                x = batch[0] if isinstance(batch, tuple | list) else batch
+                self(x)
+        for _, layer in self.analog_layers():
+            layer.finish_calibration()
+        self.train(was_training)
+        return self
+
+    def seed_training(self, seed: int) -> AnalogModel:
+        """Seed the hardware-aware-training noise streams (default seed 0)."""
+        seed = check_seed(seed)
+        for _, layer in self.analog_layers():
+            layer.training_seed = seed
+            layer._hwat_calls = 0
+        return self
+
+    def _require_programmed(self) -> None:
+        if not self.programmed:
+            raise NotProgrammedError(
+                "the analog model has not been programmed: call .program(seed=...) first (or use train() "
+                "mode for hardware-aware training)"
+            )
+
+    # -- forward -------------------------------------------------------------------------------------
+    def forward(self, x: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if self.training:
+            return self.model(x, *args, **kwargs)
+        self._require_programmed()
+        reps = self._repetitions
+        if reps == 1:
+            return self.model(x, *args, **kwargs)
+        batch = x.shape[0]
+        xr = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * batch, *x.shape[1:])
+        out = self.model(xr, *args, **kwargs)
+        return _map_tensors(out, lambda t: t.view(reps, batch, *t.shape[1:]))
+
+    # -- weights in and out --------------------------------------------------------------------------
+    def digital_state_dict(self) -> dict[str, Tensor]:
+        """The state dict in the original (digital) model's key layout: weights, biases, BN statistics."""
+        prefix = "model."
+        return {k[len(prefix) :]: v for k, v in self.state_dict().items() if k.startswith(prefix)}
+
+    def load_digital_state_dict(self, state_dict: dict[str, Tensor], strict: bool = True) -> Any:
+        """Load a digital checkpoint (original key layout). Does not reprogram: call ``program`` after."""
+        return self.model.load_state_dict(state_dict, strict=strict)
+
+    def to_digital(self) -> nn.Module:
+        """A plain digital copy of the original architecture carrying the current (e.g. HWAT) weights."""
+        if self._digital_template is None:
+            raise ConfigError(
+                "this AnalogModel was built without a digital template; use digital_state_dict()"
+            )
+        digital = copy.deepcopy(self._digital_template)
+        digital.load_state_dict(self.digital_state_dict())
+        return digital
+
+    # -- inspection ----------------------------------------------------------------------------------
+    def summary(self) -> CrossbarSummary:
+        return CrossbarSummary(
+            device_name=self.device.name,
+            mode=self.mode,
+            periphery=self.periphery,
+            repetitions=self._repetitions,
+            t_seconds=self._t_s,
+            layers=tuple(layer.summary(name) for name, layer in self.analog_layers()),
+        )
+
+    def extra_repr(self) -> str:
+        return f"device={self.device.name!r}, mode={self.mode}, repetitions={self._repetitions}"
+
+
+def convert(
+    model: nn.Module,
+    device: DeviceModel,
+    periphery: Periphery | None = None,
+    mode: str = "potentiation",
+    weight_scaling: str = "column",
+    *,
+    weight_clip_sigma: float | None = None,
+    exclude: Collection[str] = (),
+    training_seed: int = 0,
+) -> AnalogModel:
+    """An analog copy of ``model``: every ``nn.Linear``/``nn.Conv2d`` (except qualified names in
+    ``exclude``) becomes an analog layer on ``device`` in programming ``mode``.
+
+    ``periphery=None`` means an ideal periphery (:meth:`Periphery.ideal`); use :meth:`Periphery.paper` for
+    the paper's. ``weight_scaling``: "column" (per output) or "layer". ``weight_clip_sigma``: clip weights
+    at that many standard deviations when mapping (None: the largest |w| maps to the top level).
+    ``training_seed`` seeds the hardware-aware-training noise. The original ``model`` is not modified.
+    """
+    if not isinstance(model, nn.Module):
+        raise ConfigError(f"convert needs a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(device, DeviceModel):
+        raise ConfigError(f"device must be a DeviceModel (e.g. memtwin.devices.preset(...)), got {device!r}")
+    device.mode(mode)
+    periphery = periphery if periphery is not None else Periphery.ideal()
+    if not isinstance(periphery, Periphery):
+        raise ConfigError(f"periphery must be a Periphery, got {type(periphery).__name__}")
+    check_weight_scaling(weight_scaling)
+    clip = check_clip_sigma(weight_clip_sigma)
+    training_seed = check_seed(training_seed)
+    names = {name for name, _ in model.named_modules()}
+    unknown = sorted(set(exclude) - names)
+    if unknown:
+        raise ConfigError(f"exclude names unknown module(s): {', '.join(unknown)}")
+
+    template = copy.deepcopy(model)
+    converted = copy.deepcopy(model)
+    excluded = set(exclude)
+
+    def replace(parent: nn.Module, prefix: str) -> None:
+        for child_name, child in parent.named_children():
+            qual = f"{prefix}.{child_name}" if prefix else child_name
+            if qual in excluded:
+                continue
+            new: nn.Module | None = None
+            if type(child) is nn.Linear:
+                new = AnalogLinear.from_digital(child, device, periphery, mode, weight_scaling, clip)
+            elif type(child) is nn.Conv2d:
+                new = AnalogConv2d.from_digital(child, device, periphery, mode, weight_scaling, clip)
+            if new is not None:
+                setattr(parent, child_name, new)
+            else:
+                replace(child, qual)
+
+    if type(converted) in (nn.Linear, nn.Conv2d):
+        wrapper = nn.Sequential(converted)
+        replace(wrapper, "")
+        converted = wrapper
+    else:
+        replace(converted, "")
+    analog = AnalogModel(converted, device, periphery, mode, weight_scaling, clip, digital_template=template)
+    for index, (_, layer) in enumerate(analog.analog_layers()):
+        layer.layer_index = index
+        layer.training_seed = training_seed
+    return analog
