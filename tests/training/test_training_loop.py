@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from memtwin.errors import ConfigError
+from memtwin.errors import ConfigError, MemtwinError, MemtwinWarning
 from memtwin.tasks.augment import Compose, RandomAffine, RandomHorizontalFlip
 from memtwin.tasks.datasets import TaskData, load_digits, subset_task
 from memtwin.tasks.networks import build_network, cifar_resnet
@@ -169,6 +170,33 @@ def test_stacked_outputs_give_per_repetition_accuracy(digits: TaskData) -> None:
     plain = evaluate_accuracy(model.base, data.test_x, data.test_y)
     assert isinstance(plain, float) and plain == pytest.approx(float(acc[0]))
     assert evaluate_accuracies(model.base, data.test_x, data.test_y).shape == (1,)
+
+
+class _NeedsProgramming(nn.Module):
+    """Mimics an unprogrammed analog model: trainable, but eval mode is refused with a MemtwinError."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base = build_network("digits", seed=0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            raise MemtwinError("not programmed")
+        return self.base(x)
+
+
+def test_per_epoch_evaluation_modes(digits: TaskData) -> None:
+    data = subset_task(digits, 100, 50)
+    cfg = TrainConfig(epochs=2, batch_size=50)
+    with pytest.warns(MemtwinWarning, match="not programmed"):
+        auto = train(_NeedsProgramming(), data, cfg, device="cpu", progress=False)
+    assert all(math.isnan(r.test_accuracy) for r in auto.history)
+    with pytest.raises(MemtwinError):
+        train(_NeedsProgramming(), data, cfg, device="cpu", progress=False, evaluate=True)
+    off = train(build_network("digits"), data, cfg, device="cpu", progress=False, evaluate=False)
+    assert math.isnan(off.test_accuracy)
+    own = train(build_network("digits"), data, cfg, device="cpu", progress=False, evaluate=lambda m, d: 0.25)
+    assert [r.test_accuracy for r in own.history] == [0.25, 0.25]
 
 
 def test_evaluate_restores_mode_and_validates(digits: TaskData) -> None:

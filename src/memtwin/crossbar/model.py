@@ -122,7 +122,8 @@ class AnalogModel(nn.Module):
         self.mode = mode
         self.weight_scaling = weight_scaling
         self.weight_clip_sigma = weight_clip_sigma
-        self._digital_template = digital_template
+        # Not a registered submodule: its parameters must not reach optimizers, state_dict or .to().
+        object.__setattr__(self, "_digital_template", digital_template)
         self._repetitions = 0
         self._seed: int | None = None
         self._t_s = 0.0
@@ -251,9 +252,11 @@ class AnalogModel(nn.Module):
             raise ConfigError(
                 "this AnalogModel was built without a digital template; use digital_state_dict()"
             )
-        digital = copy.deepcopy(self._digital_template)
+        template: nn.Module = self._digital_template
+        digital = copy.deepcopy(template)
         digital.load_state_dict(self.digital_state_dict())
-        return digital
+        first = next(iter(self.parameters()), None)
+        return digital.to(first.device) if first is not None else digital
 
     # -- inspection ----------------------------------------------------------------------------------
     def summary(self) -> CrossbarSummary:

@@ -146,10 +146,13 @@ def saturate(delta_S: Tensor, table: LevelTable, bound: Tensor | None) -> Tensor
     """Saturate |Δ| at this device's own extreme, |Δ_top|·(1 + β) (nominal: |Δ_top|)."""
     d = table.direction
     magnitude = delta_S * d  # >= 0
-    cap: Tensor | float = table.top_delta_S
-    if bound is not None:
+    if bound is None:
+        cap = torch.full_like(magnitude, table.top_delta_S)
+    else:
         cap = table.top_delta_S * (1.0 + bound).clamp(min=MIN_FACTOR)
-    return d * torch.minimum(magnitude, torch.as_tensor(cap, dtype=delta_S.dtype, device=delta_S.device))
+    # where(), not minimum(): a device exactly at its bound (every top-level weight without bound spread)
+    # passes the full gradient in hardware-aware training, not half of it.
+    return d * torch.where(magnitude > cap, cap, magnitude)
 
 
 def zero_state(table: LevelTable, offset: Tensor | None, like: Tensor) -> Tensor | float:

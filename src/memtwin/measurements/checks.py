@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from memtwin.errors import MeasurementWarning
-from memtwin.measurements.table import POTENTIATION, PulseTable
+from memtwin.measurements.table import DEPRESSION, POTENTIATION, PulseTable
 
 GAP_HELP = "no gaps inside a ramp: blank cells only after its last value"
 
@@ -75,36 +75,41 @@ def warn_directions(table: PulseTable) -> None:
     f = table.frame
     if len(f) < 2:
         return
-    key = pd.MultiIndex.from_frame(f[["device", "cycle", "phase"]]).codes
-    change = np.zeros(len(f), dtype=bool)
-    change[0] = True
-    for codes in key:
-        change[1:] |= codes[1:] != codes[:-1]
+    device, names = pd.factorize(f["device"])
+    depression = (f["phase"] != POTENTIATION).to_numpy()
+    cycle = f["cycle"].to_numpy()
+    g = f["conductance_S"].to_numpy(dtype=float)
+    change = np.r_[
+        True, (device[1:] != device[:-1]) | (cycle[1:] != cycle[:-1]) | (depression[1:] != depression[:-1])
+    ]
     starts = np.flatnonzero(change)
     ends = np.r_[starts[1:], len(f)] - 1
-    g = f["conductance_S"].to_numpy(dtype=float)
     delta = g[ends] - g[starts]
-    ramps = f.iloc[starts][["device", "phase", "cycle"]].assign(delta=delta)
-    for (device, phase), sub in ramps.groupby(["device", "phase"], sort=False):
-        sel = (f["device"] == device) & (f["phase"] == phase)
-        span = float(np.ptp(g[sel.to_numpy()]))
-        if span <= 0:
-            continue
-        sign = 1.0 if phase == POTENTIATION else -1.0
-        against = sub[sub["delta"].to_numpy() * sign < -_AGAINST * span]
-        moves = "falls" if phase == POTENTIATION else "rises"
-        who = f"device {device!r}: " if table.frame["device"].nunique() > 1 else ""
-        if len(against) and len(against) == len(sub):
-            _warn(
-                f"{table.source}: {who}the conductance {moves} in every {phase} ramp; "
-                "are potentiation and depression swapped (phase= or file names)?"
-            )
-        elif len(against):
-            cycles = ", ".join(str(c) for c in against["cycle"].head(5))
-            _warn(
-                f"{table.source}: {who}the conductance {moves} in {phase} cycle(s) {cycles}"
-                f"{' …' if len(against) > 5 else ''}, unlike the others; mixed phases in one file?"
-            )
+    for d, name in enumerate(names):
+        for dep in (False, True):
+            ramps = (device[starts] == d) & (depression[starts] == dep)
+            if not ramps.any():
+                continue
+            span = float(np.ptp(g[(device == d) & (depression == dep)]))
+            sign = -1.0 if dep else 1.0
+            against = ramps & (delta * sign < -_AGAINST * span)
+            if span <= 0 or not against.any():
+                continue
+            phase = DEPRESSION if dep else POTENTIATION
+            moves = "rises" if dep else "falls"
+            who = f"device {name!r}: " if len(names) > 1 else ""
+            if against.sum() == ramps.sum():
+                _warn(
+                    f"{table.source}: {who}the conductance {moves} in every {phase} ramp; "
+                    "are potentiation and depression swapped (phase= or file names)?"
+                )
+            else:
+                odd = cycle[starts[against]]
+                listed = ", ".join(str(c) for c in odd[:5]) + (" …" if len(odd) > 5 else "")
+                _warn(
+                    f"{table.source}: {who}the conductance {moves} in {phase} cycle(s) {listed}, "
+                    "unlike the others; mixed phases in one file?"
+                )
 
 
 def _warn(message: str) -> None:

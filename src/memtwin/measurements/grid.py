@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +23,7 @@ Cell = str | float | None
 
 #: Cell texts that mean "no value" (exported NaNs, Excel's #N/A).
 BLANK_TOKENS = frozenset({"", "nan", "na", "n/a", "#n/a", "null", "none", "-nan"})
+_LONGEST_BLANK = max(len(t) for t in BLANK_TOKENS)
 _MAX_INT = 2**31 - 1
 
 
@@ -38,7 +39,7 @@ class Grid:
     decimal_comma: bool = False
     sheet: str | None = None  # named in errors when the workbook has several
     container: str = "csv"  # or "xlsx"
-    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[int | str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -118,14 +119,17 @@ class Grid:
 
     def drop_blank_rows(self) -> Grid:
         """Without rows that hold nothing at all (spacer lines between blocks)."""
-        return self.take(np.asarray(self.filled().any(axis=1)))
+        keep = np.asarray(self.filled().any(axis=1))
+        return self if keep.all() else self.take(keep)
 
     def filled(self) -> np.ndarray:
         """``(rows, columns)`` boolean: which cells hold something."""
-        out = np.zeros((self.n_rows, len(self.columns)), dtype=bool)
-        for j, col in enumerate(self.columns):
-            out[:, j] = [c is not None for c in col]
-        return out
+        if "filled" not in self._cache:
+            out = np.zeros((self.n_rows, len(self.columns)), dtype=bool)
+            for j, col in enumerate(self.columns):
+                out[:, j] = [c is not None for c in col]
+            self._cache["filled"] = out
+        return self._cache["filled"]
 
 
 def read_grid(path: Path, file: str, sheet: str | int | None = None) -> Grid:
@@ -170,7 +174,7 @@ def read_csv(path: Path, file: str) -> Grid:
     delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) > first.count(",") else ","
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        records = [(reader.line_num, row) for row in reader]
+        records = [(reader.line_num, _clean_texts(row)) for row in reader]
     except csv.Error as exc:
         raise MeasurementError(
             f"not a readable CSV file ({exc})", file=file, expected="comma-separated text"
@@ -213,7 +217,7 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None) -> Grid:
         try:
             ws.reset_dimensions()  # trust the cells, not the size the writer stored
             records = [
-                (r, list(values))
+                (r, [_clean(v) for v in values])
                 for r, values in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1)
             ]
         except Exception as exc:  # corrupt sheet XML
@@ -228,16 +232,19 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None) -> Grid:
 
 
 def make_grid(
-    records: Iterable[tuple[int, Sequence[object]]],
+    records: Iterable[tuple[int, list[Cell]]],
     file: str,
     *,
     decimal_comma: bool = False,
     sheet: str | None = None,
     container: str = "csv",
 ) -> Grid:
-    """Header = first non-blank, non-``#`` record (none if it is data: numbers other than a run
-    0, 1, 2... / 1, 2, 3... of cycle numbers); trailing blank rows go."""
-    cleaned = [(r, [_clean(c) for c in cells]) for r, cells in records]
+    """Build a grid from ``(row number, cleaned cells)`` records.
+
+    The header is the first non-blank record not starting with ``#``, unless it is data (all numbers,
+    other than a run 0, 1, 2... / 1, 2, 3... of cycle numbers). Trailing blank rows are dropped.
+    """
+    cleaned = list(records)
     start = 0
     while start < len(cleaned) and _skippable(cleaned[start][1]):
         start += 1
@@ -247,9 +254,8 @@ def make_grid(
         )
     header_row, header_cells = cleaned[start]
     body = cleaned[start + 1 :]
-    headerless = all(c is not None and _is_number(c) for c in header_cells) and not _is_index(
-        header_cells
-    )  # a first row of numbers is data, unless it reads 0, 1, 2... / 1, 2, 3... (cycle numbers)
+    numeric = all(c is not None and _is_number(c) for c in header_cells)
+    headerless = numeric and not _is_index(header_cells)
     if headerless:
         body = cleaned[start:]
     while body and all(c is None for c in body[-1][1]):
@@ -305,16 +311,28 @@ def _decode(data: bytes, file: str) -> str:
     return data.decode("latin-1")
 
 
+def _clean_texts(cells: list[str]) -> list[Cell]:
+    """:func:`_clean` for a CSV row, inlined: this runs for every cell of every file."""
+    return [
+        None if not (t := c.strip()) or (len(t) <= _LONGEST_BLANK and t.lower() in BLANK_TOKENS) else t
+        for c in cells
+    ]
+
+
 def _clean(cell: object) -> Cell:
     """Blank-ish cells → None, numbers → float, everything else → stripped text."""
+    if isinstance(cell, str):  # the hot path: every CSV cell
+        text = cell.strip()
+        if len(text) > _LONGEST_BLANK:
+            return text
+        return None if text.lower() in BLANK_TOKENS else text
     if cell is None:
         return None
     if isinstance(cell, bool):
         return str(cell)
     if isinstance(cell, int | float):
         return float(cell)
-    text = str(cell).strip()
-    return None if text.lower() in BLANK_TOKENS else text
+    return _clean(str(cell))
 
 
 def _skippable(cells: list[Cell]) -> bool:

@@ -198,7 +198,9 @@ def read_signed(
         joined = np.concatenate(parts)
         if key == "read_current_A" and np.isnan(joined).any():
             continue  # not every device column holds currents
-        if len(joined) == len(labels):
+        if len(joined) == len(
+            labels
+        ):  # shorter: only some device columns had this (e.g. header read voltage)
             out[key] = joined
     rows = grid.rows[out.pop("row").astype(np.int64)]  # type: ignore[union-attr]
     negative_rows = out.pop("negative")

@@ -146,7 +146,7 @@ def read_tidy(
         keep &= np.asarray(phases) == phase
     if DEVICE in found and device is not None:
         keep &= np.asarray(devices) == device
-        if not keep.any():
+        if device not in devices:
             raise MeasurementError(
                 "no such device",
                 file=grid.file,

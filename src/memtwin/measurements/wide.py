@@ -153,8 +153,10 @@ def read_wide(
             parts["rows"].append(grid.rows[idx])
             optional["read_current_A"].append(current)
             optional["read_voltage_V"].append(rv)
-            for q in (PULSE_AMPLITUDE, PULSE_WIDTH):
-                optional[_PER_ROW[q]].append(np.abs(extras[q][idx]) if q in extras else None)
+            amplitude = extras.get(PULSE_AMPLITUDE)
+            width = extras.get(PULSE_WIDTH)
+            optional["pulse_amplitude_V"].append(None if amplitude is None else np.abs(amplitude[idx]))
+            optional["pulse_width_s"].append(None if width is None else width[idx])
     if not parts["conductance_S"]:
         raise MeasurementError("every ramp column is empty", file=grid.file, expected="at least one value")
 

@@ -30,21 +30,24 @@ class Table:
 @dataclass(frozen=True)
 class Figure:
     """One figure file of the run; ``data`` is its bytes (embedded in HTML), ``path`` is linked from
-    Markdown. ``mime`` is image/png or image/svg+xml."""
+    Markdown. ``mime`` is image/png or image/svg+xml; ``rel`` is the path inside the run folder."""
 
     path: Path
     caption: str
     data: bytes
     mime: str = "image/png"
+    rel: str = ""
 
 
 @dataclass(frozen=True)
 class Verbatim:
-    """Text shown exactly as stored (the resolved config, the device TOML)."""
+    """Text shown exactly as stored (the resolved config, the device TOML). HTML embeds it; the
+    Markdown summary links to ``path``, the file it came from, to stay short."""
 
     text: str
     caption: str = ""
     language: str = ""
+    path: Path | None = None
 
 
 @dataclass(frozen=True)

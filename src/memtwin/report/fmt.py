@@ -134,6 +134,14 @@ def label(key: str) -> str:
     return key.replace("_", " ")
 
 
+def with_unit(key: str, x: Any) -> str:
+    """:func:`value` followed by the unit its key implies, for values shown outside a labelled
+    column: ('g_ref_S', 2.5e-5) → '25.000 µS'."""
+    text = value(key, x)
+    unit = _unit_of(key)
+    return f"{text} {unit[1]}" if unit is not None and text != DASH and number(x) is not None else text
+
+
 def compact_json(value: Any, limit: int = 240) -> str:
     """Any JSON value on one line, cut at ``limit`` characters."""
     try:

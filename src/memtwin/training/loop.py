@@ -21,16 +21,17 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from memtwin.errors import ConfigError
+from memtwin.errors import ConfigError, MemtwinError, MemtwinWarning
 from memtwin.tasks.augment import Augmentation, default_augmentation
 from memtwin.tasks.datasets import TaskData
 from memtwin.training.checkpoint import (
@@ -213,15 +214,41 @@ class _Progress:
 
     def end_epoch(self, rec: EpochRecord) -> None:
         if self.enabled:
-            self.bar.update(self.epochs, advance=1, info=f"test {100 * rec.test_accuracy:.2f} %")
+            test = "n/a" if math.isnan(rec.test_accuracy) else f"{100 * rec.test_accuracy:.2f} %"
+            self.bar.update(self.epochs, advance=1, info=f"test {test}")
             self.bar.console.print(
                 f"epoch {rec.epoch:>3}: loss {rec.train_loss:.4f}  train {100 * rec.train_accuracy:.2f} %  "
-                f"test {100 * rec.test_accuracy:.2f} %  lr {rec.lr:.3g}  {rec.seconds:.1f} s"
+                f"test {test}  lr {rec.lr:.3g}  {rec.seconds:.1f} s"
             )
 
     def note(self, text: str) -> None:
         if self.enabled:
             self.bar.console.print(text)
+
+
+def _test_accuracy(
+    model: nn.Module,
+    data: TaskData,
+    config: TrainConfig,
+    how: bool | Literal["auto"] | Callable[[nn.Module, TaskData], float],
+) -> tuple[float, bool | Literal["auto"] | Callable[[nn.Module, TaskData], float]]:
+    """The epoch's test accuracy and how to measure it from now on (``"auto"`` may turn into ``False``)."""
+    if how is False:
+        return math.nan, how
+    if callable(how):
+        return float(how(model, data)), how
+    try:
+        accs = evaluate_accuracies(model, data.test_x, data.test_y, batch_size=config.eval_batch_size)
+    except MemtwinError as exc:
+        if how is True:
+            raise
+        warnings.warn(
+            f"per-epoch test accuracy disabled for this run: the model cannot be evaluated in eval mode ({exc})",
+            MemtwinWarning,
+            stacklevel=3,
+        )
+        return math.nan, False
+    return float(accs.mean()), how
 
 
 def _batches(n: int, batch_size: int) -> Iterator[tuple[int, int]]:
@@ -248,6 +275,7 @@ def train(
     resume: bool = False,
     augmentation: Augmentation | None = None,
     callback: Callable[[EpochRecord], None] | None = None,
+    evaluate: bool | Literal["auto"] | Callable[[nn.Module, TaskData], float] = "auto",
 ) -> TrainResult:
     """Train ``model`` on ``data`` in place and return the per-epoch history.
 
@@ -264,6 +292,11 @@ def train(
         augmentation: training-time transform ``(x, generator) -> x``; by default, when ``config.augment``
             is set, the task's own (:func:`memtwin.tasks.augment.default_augmentation`).
         callback: called with each epoch's record after its checkpoint is written.
+        evaluate: how each epoch's ``test_accuracy`` is measured. ``True``: eval mode over the test set
+            (mean over repetitions for ``(R, B, C)`` outputs); ``False``: not measured (NaN); a callable
+            ``(model, data) -> accuracy``: your own measure; ``"auto"`` (default): like ``True``, but a
+            model that refuses eval mode with a :class:`~memtwin.errors.MemtwinError` (an analog model
+            that is not programmed yet, during HWAT) gets a warning and NaN instead of ending the run.
     """
     config = config or TrainConfig()
     dev = resolve_device(device)
@@ -336,14 +369,12 @@ def train(
                 if scheduler is not None:
                     scheduler.step()
                 train_seconds = time.perf_counter() - t0
-                test_acc = evaluate_accuracies(
-                    model, data_dev.test_x, data_dev.test_y, batch_size=config.eval_batch_size
-                )
+                test_acc, evaluate = _test_accuracy(model, data_dev, config, evaluate)
                 rec = EpochRecord(
                     epoch=epoch + 1,
                     train_loss=float(loss_sum) / max(seen, 1),
                     train_accuracy=float(hit_sum) / max(seen, 1),
-                    test_accuracy=float(test_acc.mean()),
+                    test_accuracy=test_acc,
                     lr=lr,
                     seconds=time.perf_counter() - t0,
                     train_seconds=train_seconds,

@@ -1,0 +1,277 @@
+"""convert / AnalogModel: ideal limits, repetitions, drift and compensation, HWAT, state dicts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from xb_helpers import RandomDrift, UniformDrift, gen, make_device
+
+from memtwin.crossbar import AnalogConv2d, AnalogLinear, NotProgrammedError, Periphery, convert
+from memtwin.devices.model import Variability
+
+
+def _mlp(seed: int = 0) -> nn.Sequential:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 5))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen(seed + p.numel())) * 0.3)
+    return model.eval()
+
+
+class TinyResNet(nn.Module):
+    """A residual block as in the paper's CIFAR network, plus a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.conv2 = nn.Conv2d(6, 6, 3, padding=1)
+        self.short = nn.Conv2d(3, 6, 1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(6 * 4 * 4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        up = F.relu(self.conv2(F.relu(self.bn(self.conv1(x)))))
+        return self.fc(torch.flatten(self.pool(up + self.short(x)), 1))
+
+
+def test_ideal_device_matches_digital_within_quantization_bound(ideal_device) -> None:
+    """Each weight is off by at most half a level, scale/(L-1)/2, so a linear output is off by at most
+    scale_j/(L-1)/2 * sum_i |x_i| (per-column scale = max |w| of the column)."""
+    lin = nn.Linear(20, 16)
+    with torch.no_grad():
+        lin.weight.copy_(torch.randn(16, 20, generator=gen(1)))
+    x = torch.randn(100, 20, generator=gen(2))
+    analog = convert(lin, ideal_device).eval().program(seed=0)
+    with torch.no_grad():
+        err = (analog(x) - lin(x)).abs()
+    levels = ideal_device.potentiation.levels
+    bound = lin.weight.abs().amax(dim=1) / (levels - 1) / 2 * x.abs().sum(dim=1, keepdim=True)
+    assert torch.all(err <= bound.detach() + 1e-5)
+    assert err.max() > 0.05 * bound.max()  # quantization is present, the bound is not vacuous
+
+
+@pytest.mark.parametrize("mode", ["potentiation", "depression"])
+def test_modes_agree_when_ideal(ideal_device, mode: str) -> None:
+    model = _mlp()
+    x = torch.randn(32, 4, 5, generator=gen(3))
+    analog = convert(model, ideal_device, mode=mode, weight_scaling="layer").eval().program(seed=1)
+    with torch.no_grad():
+        torch.testing.assert_close(analog(x), model(x), rtol=0, atol=0.01)
+
+
+def test_conv_analog_equals_digital_when_ideal(ideal_device) -> None:
+    """Conv bound: |dy| <= scale_o/(L-1)/2 * sum over the receptive field of |x|."""
+    conv = nn.Conv2d(3, 5, 3, padding=1, stride=2)
+    x = torch.randn(8, 3, 9, 9, generator=gen(4))
+    analog = convert(conv, ideal_device, Periphery(tile_rows=10)).eval().program(seed=0)  # 3 row tiles
+    assert analog.summary().layers[0].tiles == (3, 1)
+    with torch.no_grad():
+        err = (analog(x) - conv(x)).abs()
+        patches = F.unfold(x.abs(), 3, padding=1, stride=2).sum(dim=1).view(8, 1, 5, 5)
+    levels = ideal_device.potentiation.levels
+    scale = conv.weight.detach().abs().flatten(1).amax(dim=1).view(1, 5, 1, 1)
+    bound = scale / (levels - 1) / 2 * patches
+    assert torch.all(err <= bound + 1e-5)
+
+
+def test_convert_keeps_digital_layers_and_does_not_touch_original(ideal_device) -> None:
+    model = TinyResNet().eval()
+    analog = convert(model, ideal_device, Periphery.paper())
+    inner = analog.model
+    assert isinstance(inner.conv1, AnalogConv2d) and isinstance(inner.short, AnalogConv2d)
+    assert isinstance(inner.fc, AnalogLinear)
+    assert type(inner.bn) is nn.BatchNorm2d and type(inner.pool) is nn.MaxPool2d
+    assert type(model.conv1) is nn.Conv2d  # original untouched
+    assert [name for name, _ in analog.analog_layers()] == ["conv1", "conv2", "short", "fc"]
+    excluded = convert(model, ideal_device, exclude=["fc"])
+    assert type(excluded.model.fc) is nn.Linear
+    summary = analog.summary()
+    assert summary.total_devices == 2 * sum(
+        m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)
+    )
+    assert "devices" in str(summary)
+
+
+def test_resnet_with_batchnorm_and_repetitions(noisy_device) -> None:
+    model = TinyResNet().eval()
+    x = torch.randn(6, 3, 8, 8, generator=gen(5))
+    analog = convert(model, noisy_device, Periphery.paper()).eval().program(seed=4, repetitions=3)
+    with torch.no_grad():
+        y = analog(x)
+        y_again = analog(x)
+    assert y.shape == (3, 6, 4)
+    torch.testing.assert_close(y, y_again, rtol=1e-4, atol=1e-4)  # calibration pass == folded pass
+    assert not torch.allclose(y[0], y[1])  # independent chips
+
+
+def test_repetition_streams_independent_of_count(noisy_device) -> None:
+    """Repetition r with seed s is the same chip whether 1 or 5 are programmed, also after drift."""
+    model = _mlp()
+    x = torch.randn(10, 20, generator=gen(6))
+    one = convert(model, noisy_device, Periphery.ideal()).eval().program(seed=7, repetitions=1)
+    five = convert(model, noisy_device, Periphery.ideal()).eval().program(seed=7, repetitions=5)
+    with torch.no_grad():
+        torch.testing.assert_close(five(x)[0], one(x), rtol=1e-5, atol=1e-6)
+    for analog in (one, five):
+        analog.drift_model = RandomDrift()
+        analog.drift_to(3600.0, compensate=False)
+    with torch.no_grad():
+        torch.testing.assert_close(five(x)[0], one(x), rtol=1e-5, atol=1e-6)
+    g1 = next(layer for _, layer in one.analog_layers()).g_current
+    g5 = next(layer for _, layer in five.analog_layers()).g_current
+    assert torch.equal(g1[0], g5[0])
+    other = convert(model, noisy_device).eval().program(seed=8)
+    assert not torch.equal(next(layer for _, layer in other.analog_layers()).g_programmed[0], g1[0])
+
+
+def test_not_programmed_error_in_eval(ideal_device) -> None:
+    analog = convert(_mlp(), ideal_device).eval()
+    with pytest.raises(NotProgrammedError, match="program"):
+        analog(torch.zeros(1, 20))
+    with pytest.raises(NotProgrammedError):
+        analog.drift_to(1.0)
+
+
+def test_global_drift_compensation_removes_uniform_drift(noisy_device) -> None:
+    model = _mlp()
+    x = torch.randn(40, 20, generator=gen(7))
+    analog = convert(model, noisy_device, Periphery.ideal()).eval().program(seed=2, repetitions=2)
+    analog.drift_model = UniformDrift(0.7)
+    with torch.no_grad():
+        y0 = analog(x)
+        analog.drift_to(1e4, compensate=True)
+        y_comp = analog(x)
+        analog.drift_to(1e4, compensate=False)
+        y_raw = analog(x)
+        analog.drift_to(0.0)
+        y_back = analog(x)
+    torch.testing.assert_close(y_comp, y0, rtol=1e-5, atol=1e-5)
+    assert (y_raw - y0).abs().max() > 0.05
+    torch.testing.assert_close(y_back, y0)
+    analog.drift_to(1e4, compensate=False)
+    layer = next(layer for _, layer in analog.analog_layers())
+    torch.testing.assert_close(layer.g_current, 0.7 * layer.g_programmed)
+
+
+def test_drift_with_device_drift_model(noisy_device) -> None:
+    """The device's own drift spec is built lazily via memtwin.devices.drift.build_drift."""
+    pytest.importorskip("memtwin.devices.drift")
+    from dataclasses import replace
+
+    device = replace(noisy_device, drift={"kind": "power_law", "nu": 0.05})
+    analog = convert(_mlp(), device).eval().program(seed=1, repetitions=2)
+    layer = next(layer for _, layer in analog.analog_layers())
+    analog.drift_to(1e5, compensate=False)
+    g_a = layer.g_current.clone()
+    analog.drift_to(1e5, compensate=False)
+    assert torch.equal(layer.g_current, g_a)  # same time, same stream
+    assert not torch.allclose(g_a, layer.g_programmed)
+
+
+def test_hwat_forward_is_noisy_and_differentiable(noisy_device) -> None:
+    model = _mlp()
+    analog = convert(model, noisy_device, Periphery.paper()).train()
+    x = torch.randn(16, 20, generator=gen(8))
+    y1 = analog(x)
+    y2 = analog(x)
+    assert y1.shape == (16, 5)
+    assert not torch.allclose(y1, y2)  # fresh programming noise and device draws per batch
+    (y1.square().mean() + y2.square().mean()).backward()
+    for name, p in analog.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.grad.abs().sum() > 0, name
+    # reproducible from the training seed
+    again = convert(model, noisy_device, Periphery.paper()).train()
+    torch.testing.assert_close(again(x), y1)
+    # it still computes the network: averaged over draws, strongly correlated with the digital output
+    # (not equal: bound saturation and IR drop are systematic)
+    with torch.no_grad():
+        mean = torch.stack([analog(x) for _ in range(30)]).mean(0)
+        corr = torch.corrcoef(torch.stack((mean.flatten(), model(x).flatten())))[0, 1]
+    assert corr > 0.9
+
+
+def test_hwat_straight_through_gradient_matches_digital_when_ideal(ideal_device) -> None:
+    lin = nn.Linear(6, 3)
+    x = torch.randn(5, 6, generator=gen(9))
+    analog = convert(lin, ideal_device).train()
+    analog(x).sum().backward()
+    lin(x).sum().backward()
+    layer = next(layer for _, layer in analog.analog_layers())
+    assert layer.weight.grad is not None and lin.weight.grad is not None
+    torch.testing.assert_close(layer.weight.grad, lin.weight.grad, rtol=1e-3, atol=1e-3)
+
+
+def test_digital_state_dict_round_trip(noisy_device) -> None:
+    model = TinyResNet().eval()
+    analog = convert(model, noisy_device, Periphery.paper())
+    sd = analog.digital_state_dict()
+    assert set(sd) == set(model.state_dict())
+    fresh = TinyResNet()
+    fresh.load_state_dict(sd)
+    # a digital checkpoint loads into the analog model, and HWAT weights export back
+    other = TinyResNet()
+    analog.load_digital_state_dict(other.state_dict())
+    torch.testing.assert_close(analog.model.fc.weight, other.fc.weight)
+    analog.train()
+    opt = torch.optim.SGD(analog.parameters(), lr=0.1)
+    analog(torch.randn(4, 3, 8, 8, generator=gen(10))).sum().backward()
+    opt.step()
+    exported = analog.to_digital()
+    assert type(exported.fc) is nn.Linear
+    torch.testing.assert_close(exported.fc.weight, analog.model.fc.weight)
+    assert not torch.allclose(exported.fc.weight, other.fc.weight)
+
+
+def test_calibrate_with_data_then_fast_path(noisy_device) -> None:
+    model = _mlp()
+    periphery = Periphery(dac_bits=6, adc_bits=6, calibration_batches=5)
+    analog = convert(model, noisy_device, periphery).eval().program(seed=0, repetitions=2)
+    x = torch.randn(64, 20, generator=gen(11))
+    analog.calibrate([x[:32], x[32:]])
+    layer = next(layer for _, layer in analog.analog_layers())
+    assert layer.fold_w is not None  # frozen after explicit calibration
+    with torch.no_grad():
+        y = analog(x)
+    assert y.shape == (2, 64, 5)
+    analog.calibrate()
+    assert layer.fold_w is None  # the next forwards calibrate again
+
+
+def test_weight_clipping_maps_outliers_to_top_level(ideal_device) -> None:
+    lin = nn.Linear(100, 1, bias=False)
+    with torch.no_grad():
+        lin.weight.copy_(torch.randn(1, 100, generator=gen(12)))
+        lin.weight[0, 0] = 50.0  # outlier
+    analog = convert(lin, ideal_device, weight_clip_sigma=2.5).eval().program(seed=0)
+    layer = next(layer for _, layer in analog.analog_layers())
+    assert layer.w_scale.item() < 50.0
+    assert layer.pulses[0, 0, 0].item() == ideal_device.potentiation.levels - 1
+
+
+def test_more_variability_means_more_error() -> None:
+    model = _mlp()
+    x = torch.randn(200, 20, generator=gen(13))
+    errs = []
+    for d2d in (0.0, 0.3):
+        device = make_device(levels=16, sigma_S=5e-6, variability=Variability(d2d, d2d))
+        analog = convert(model, device).eval().program(seed=0, repetitions=4)
+        with torch.no_grad():
+            errs.append((analog(x) - model(x)).abs().mean().item())
+    assert errs[1] > errs[0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_same_code_path(noisy_device) -> None:
+    model = TinyResNet().eval()
+    analog = convert(model, noisy_device, Periphery.paper()).to("cuda").eval().program(seed=0, repetitions=2)
+    x = torch.randn(4, 3, 8, 8, generator=gen(14)).cuda()
+    with torch.no_grad():
+        y = analog(x)
+    assert y.is_cuda and y.shape == (2, 4, 4)
+    ideal = convert(model, make_device(levels=1024)).cuda().eval().program(seed=0)
+    with torch.no_grad():
+        torch.testing.assert_close(ideal(x), model.cuda()(x), rtol=0, atol=0.05)
