@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from memtwin.crossbar import Periphery, convert
+from memtwin.crossbar.kernels import fused_kernels_enabled, set_fused_kernels
 from memtwin.devices.model import DeviceModel
 
 
@@ -93,32 +94,78 @@ def _median_time(fn: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def bench(name: str, model: nn.Module, x: torch.Tensor, device: DeviceModel, runs: int) -> dict[str, float]:
+def _paired_median_times(
+    digital: Callable[[], object], analog: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    """Alternate digital and analog runs so that both see the same machine load (shared machines)."""
+    digital()
+    analog()
+    td, ta = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        digital()
+        td.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        analog()
+        ta.append(time.perf_counter() - start)
+    return statistics.median(td), statistics.median(ta)
+
+
+def bench(
+    name: str, model: nn.Module, x: torch.Tensor, device: DeviceModel, runs: int, kernels: list[str]
+) -> None:
     model.eval()
     periphery = Periphery.paper()
+    print(f"\n{name}: batch {x.shape[0]}, {sum(p.numel() for p in model.parameters())} parameters")
+    reference: dict[int, torch.Tensor] = {}
+    for kernel in kernels:
+        set_fused_kernels(kernel == "fused")
+        out = _bench_analog(model, x, device, periphery, runs, reference)
+        label = "fused" if fused_kernels_enabled() else "eager"
+        _report(label, out)
+
+
+def _bench_analog(
+    model: nn.Module,
+    x: torch.Tensor,
+    device: DeviceModel,
+    periphery: Periphery,
+    runs: int,
+    reference: dict[int, torch.Tensor],
+) -> dict[str, float]:
     out: dict[str, float] = {}
     with torch.inference_mode():
-        out["digital"] = _median_time(lambda: model(x), runs)
         for reps in (1, 5):
             analog = convert(model, device, periphery).eval()
             start = time.perf_counter()
             analog.program(seed=0, repetitions=reps)
             out[f"program_R{reps}"] = time.perf_counter() - start
             analog.calibrate(x[:1000])
-            out[f"analog_R{reps}"] = _median_time(lambda a=analog: a(x), runs)  # type: ignore[misc]
+            start = time.perf_counter()
+            y = analog(x[:1000])  # first call: compiles the fused kernels if enabled
+            out[f"first_R{reps}"] = time.perf_counter() - start
+            if reps in reference:  # eager and fused kernels must agree
+                torch.testing.assert_close(y, reference[reps], rtol=1e-4, atol=1e-4)
+            reference[reps] = y
+            td, ta = _paired_median_times(lambda: model(x), lambda a=analog: a(x), runs)  # type: ignore[misc]
+            out[f"digital_R{reps}"] = td
+            out[f"analog_R{reps}"] = ta
             del analog
-    d = out["digital"]
-    print(f"\n{name}: batch {x.shape[0]}, {sum(p.numel() for p in model.parameters())} parameters")
-    print(f"  digital forward             {1e3 * d:9.1f} ms")
+    return out
+
+
+def _report(label: str, out: dict[str, float]) -> None:
+    print(f"  [{label} converter kernels; first analog call {out['first_R1']:.1f} s]")
+    d1, a1 = out["digital_R1"], out["analog_R1"]
+    d5, a5 = out["digital_R5"], out["analog_R5"]
     print(
-        f"  analog, 1 repetition        {1e3 * out['analog_R1']:9.1f} ms   ratio {out['analog_R1'] / d:5.2f}x"
+        f"  1 repetition:  digital {1e3 * d1:8.1f} ms  analog {1e3 * a1:8.1f} ms  ratio {a1 / d1:5.2f}x"
         f"   (programming {1e3 * out['program_R1']:.0f} ms)"
     )
     print(
-        f"  analog, 5 stacked reps      {1e3 * out['analog_R5']:9.1f} ms   ratio {out['analog_R5'] / d:5.2f}x"
-        f" = {out['analog_R5'] / (5 * d):4.2f}x per repetition   (programming {1e3 * out['program_R5']:.0f} ms)"
+        f"  5 stacked:     digital {1e3 * d5:8.1f} ms  analog {1e3 * a5:8.1f} ms  ratio {a5 / d5:5.2f}x"
+        f" = {a5 / (5 * d5):4.2f}x per repetition   (programming {1e3 * out['program_R5']:.0f} ms)"
     )
-    return out
 
 
 def main() -> None:
@@ -128,9 +175,16 @@ def main() -> None:
     parser.add_argument("--cifar-batch", type=int, default=2_000, help="CIFAR-10 batch (memory: x5 reps)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--only", choices=("mnist", "cifar"), default=None)
+    parser.add_argument(
+        "--kernels",
+        choices=("eager", "fused", "both"),
+        default="both",
+        help="converter kernels: eager PyTorch ops, torch.compile-fused, or both (checks they agree)",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    kernels = ["eager", "fused"] if args.kernels == "both" else [args.kernels]
     device = _device()
     gen = torch.Generator().manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device model {device.name!r}")
@@ -138,7 +192,7 @@ def main() -> None:
     if args.only in (None, "mnist"):
         mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 10))
         x = torch.rand(args.batch, 1, 28, 28, generator=gen)
-        bench("MNIST MLP 784-500-10", mlp, x, device, args.runs)
+        bench("MNIST MLP 784-500-10", mlp, x, device, args.runs, kernels)
     if args.only in (None, "cifar"):
         net = _cifar_net()
         with torch.no_grad():  # deterministic He-scaled weights (timing does not depend on them)
@@ -146,7 +200,7 @@ def main() -> None:
                 if p.dim() > 1:
                     p.copy_(torch.randn(p.shape, generator=gen) * (2.0 / p[0].numel()) ** 0.5)
         x = torch.randn(args.cifar_batch, 3, 32, 32, generator=gen)
-        bench("CIFAR-10 ResNet (paper)", net, x, device, args.runs)
+        bench("CIFAR-10 ResNet (paper)", net, x, device, args.runs, kernels)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from rich.table import Table
 from memtwin.crossbar.periphery import Periphery
 from memtwin.errors import ConfigError
 from memtwin.experiments.config import ExperimentConfig, SweepConfig
+from memtwin.experiments.figures import time_label
 from memtwin.experiments.run import run_experiment
 from memtwin.experiments.sweep import parameter_names
 
@@ -97,7 +98,7 @@ def _print_results(results: dict[str, Any], out: Path, as_json: bool, quiet: boo
         table.add_row(
             r["mode"],
             label + r["variant"],
-            f"{r['time_s']:g} s",
+            time_label(r["time_s"]),
             f"{100 * r['accuracy_mean']:.2f} ± {100 * r['accuracy_std']:.2f}",
             f"{100 * (results['digital_accuracy'] - r['accuracy_mean']):+.2f}",
             str(r["repetitions"]),
@@ -176,13 +177,18 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         config: Path = typer.Argument(..., help="Experiment TOML (a run folder's config.toml works too)."),
-        out: Path = typer.Option(None, help="Run folder [default: runs/CONFIG-STEM]."),
+        out: Path = typer.Option(
+            None, help="Run folder [default: the config's own folder if it is a run folder, else runs/CONFIG-STEM]."
+        ),
         overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Run an experiment from a config file (evaluation, or a sweep when it has a [sweep] table)."""
+        """Run an experiment from a config file (evaluation, or a sweep when it has a [sweep] table).
+        Pointed at an unfinished run folder's config.toml, it resumes that run from its checkpoints."""
         cfg = ExperimentConfig.from_toml(config)
-        out = out or Path("runs") / config.stem
+        if out is None:
+            in_run_folder = (config.parent / "status.json").exists()
+            out = config.parent if in_run_folder else Path("runs") / config.stem
         results = run_experiment(cfg, out, progress=not (quiet or as_json), overwrite=overwrite)
         _print_results(results, out, as_json, quiet)

@@ -45,6 +45,7 @@ from memtwin.crossbar.drift import (
     reference_read,
 )
 from memtwin.crossbar.irdrop import tiled_pair_ir_drop_factors
+from memtwin.crossbar.kernels import adc_accumulate, adc_first, dac_codes
 from memtwin.crossbar.mapping import (
     check_clip_sigma,
     check_weight_scaling,
@@ -479,14 +480,13 @@ class AnalogLayerBase(nn.Module):
         return bias.reshape(1, 1, -1, *([1] * (like.dim() - 3)))
 
     def _forward_fast(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        """Folded forward: DAC codes → one matmul/conv per row tile (in ADC codes) → ADC → gain (+ bias)."""
         p = self.periphery
         reps = self._repetitions
         assert self.fold_w is not None and self.fold_out_mult is not None
         if self.fold_dac_inv_step is not None:
-            codes = p.dac_codes
-            assert codes is not None
-            xs = x.reshape(reps, -1) * self.fold_dac_inv_step[:, None]
-            xq = xs.round_().clamp_(-codes, codes).view_as(x)
+            assert p.dac_codes is not None
+            xq = dac_codes(x.reshape(reps, -1), self.fold_dac_inv_step[:, None], p.dac_codes).view_as(x)
         else:
             xq = x
         y: Tensor | None = None
@@ -498,14 +498,12 @@ class AnalogLayerBase(nn.Module):
                 pv = pv + var.clamp_(min=0).sqrt_() * self._randn(pv, generator)
             if self.fold_noise is not None:
                 pv = pv + self._col(self.fold_noise[t], pv) * self._randn(pv, generator)
-            if p.adc_codes is not None:
-                pv = pv.round_().clamp_(-p.adc_codes, p.adc_codes)
-            mult = self._col(self.fold_out_mult[t], pv)
-            y = pv.mul_(mult) if y is None else y.addcmul_(pv, mult)
+            gain = self._col(self.fold_out_mult[t], pv)
+            if y is None:
+                y = adc_first(pv, gain, self._bias_view(pv), p.adc_codes)
+            else:
+                y = adc_accumulate(y, pv, gain, None, p.adc_codes)
         assert y is not None
-        bias = self._bias_view(y)
-        if bias is not None:
-            y = y.add_(bias)
         return y.view(-1, *y.shape[2:])
 
     @staticmethod

@@ -105,6 +105,8 @@ class AnalogModel(nn.Module):
     ``mode``, ``weight_scaling``, ``repetitions`` (0 before programming).
     """
 
+    _digital_template: nn.Module | None
+
     def __init__(
         self,
         model: nn.Module,
@@ -252,8 +254,7 @@ class AnalogModel(nn.Module):
             raise ConfigError(
                 "this AnalogModel was built without a digital template; use digital_state_dict()"
             )
-        template: nn.Module = self._digital_template
-        digital = copy.deepcopy(template)
+        digital = copy.deepcopy(self._digital_template)
         digital.load_state_dict(self.digital_state_dict())
         first = next(iter(self.parameters()), None)
         return digital.to(first.device) if first is not None else digital

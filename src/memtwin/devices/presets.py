@@ -13,6 +13,7 @@ from dataclasses import replace
 import torch
 
 from memtwin.devices.drift import WAN2022_FIT_G_MAX_S, wan2022_programming_sigma_S
+from memtwin.devices.literature import LITERATURE_PRESETS
 from memtwin.devices.model import DeviceModel, ModeLevels, PulseScheme, Variability
 from memtwin.errors import ConfigError
 
@@ -173,6 +174,8 @@ _PRESETS: dict[str, Callable[[], DeviceModel]] = {
     "hfs2-xhameni2025": _hfs2,
     "reram-wan2022": _reram_wan2022,
     "ideal": _ideal,
+    # devices from the literature (NeuroSim, AIHWKIT, CrossSim, the paper's comparison works)
+    **LITERATURE_PRESETS,
 }
 
 

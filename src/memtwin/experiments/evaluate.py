@@ -129,6 +129,8 @@ class Session:
             device=self.torch_device,
             progress=self.progress,
             resume=True,
+            # An unprogrammed analog model has no eval-mode accuracy; the protocol measures it after.
+            evaluate=False,
         )
         return analog
 

@@ -19,6 +19,11 @@ TIME_LABELS = {1.0: "1 s", 60.0: "1 min", 3600.0: "1 h", 86400.0: "1 day", 60480
                2592000.0: "30 days", 31536000.0: "1 year"}  # fmt: skip
 
 
+def time_label(t_s: float) -> str:
+    """A time after programming as people say it (1 s, 1 h, 1 day, 1 year, else seconds)."""
+    return TIME_LABELS.get(float(t_s), f"{t_s:g} s")
+
+
 def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
@@ -54,7 +59,7 @@ def plot_repetitions(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_xticks(range(len(rows)), labels, fontsize=9)
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
     ax.set_title(f"{results['task']} on {results['device']}: {rows[0]['repetitions']} repetitions, "
-                 f"t = {TIME_LABELS.get(t0, f'{t0:g} s')}", fontsize=11)  # fmt: skip
+                 f"t = {time_label(t0)}", fontsize=11)  # fmt: skip
     ax.legend(fontsize=9)
     _style(ax)
     return _save(fig, out_dir, "accuracy_repetitions")
@@ -77,7 +82,7 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
         ax.set_xscale("log")
         ticks = sorted({r["time_s"] for r in rows if r["time_s"] > 0})
-        ax.set_xticks(ticks, [TIME_LABELS.get(t, f"{t:g} s") for t in ticks], fontsize=9, rotation=30)
+        ax.set_xticks(ticks, [time_label(t) for t in ticks], fontsize=9, rotation=30)
         ax.minorticks_off()
         ax.set_xlabel("Time after programming", fontsize=11)
         ax.set_ylabel("Test accuracy (%)", fontsize=11)
@@ -119,9 +124,9 @@ def plot_training(history: Sequence[dict[str, Any]], out_dir: Path, stem: str = 
         return []
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [100 * h["test_acc"] for h in history], marker=".", label="test")
-    if "train_acc" in history[0]:
-        ax.plot(epochs, [100 * h["train_acc"] for h in history], marker=".", label="train")
+    ax.plot(epochs, [100 * h["test_accuracy"] for h in history], marker=".", label="test")
+    if "train_accuracy" in history[0]:
+        ax.plot(epochs, [100 * h["train_accuracy"] for h in history], marker=".", label="train")
     ax.set_xlabel("Epoch", fontsize=11)
     ax.set_ylabel("Accuracy (%)", fontsize=11)
     ax.legend(fontsize=9)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +46,23 @@ class RunFolder:
 
     def start(self, config_toml: str, *, overwrite: bool = False) -> None:
         """Open the folder for a run. A complete run is only replaced with ``overwrite``; an
-        incomplete one is resumed."""
-        if self.state() == COMPLETE and not overwrite:
+        incomplete run of the same configuration is resumed from its checkpoints."""
+        state = self.state()
+        if self.path.exists() and state is None and any(self.path.iterdir()):
+            raise ConfigError(f"{self.path} exists and is not a memtwin run folder; choose another --out")
+        if state is not None and overwrite:
+            shutil.rmtree(self.path)
+        elif state == COMPLETE:
             raise ConfigError(
                 f"{self.path} already holds a complete run; choose another --out or pass --overwrite"
             )
-        if self.path.exists() and self.state() is None and any(self.path.iterdir()):
-            raise ConfigError(f"{self.path} exists and is not a memtwin run folder; choose another --out")
+        elif state == RUNNING:
+            previous = self.path / "config.toml"
+            if previous.exists() and previous.read_text() != config_toml:
+                raise ConfigError(
+                    f"{self.path} holds an unfinished run of a different configuration; resume it with "
+                    f"`memtwin run {previous}`, or pass --overwrite to start afresh"
+                )
         self.path.mkdir(parents=True, exist_ok=True)
         self.checkpoints.mkdir(exist_ok=True)
         self.figures.mkdir(exist_ok=True)

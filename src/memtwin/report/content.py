@@ -51,8 +51,11 @@ ROW_KEYS = frozenset(
 GROUP_KEYS = ("device", "mode", "variant")
 #: results.json keys with a section of their own; any other key is listed under provenance.
 RESULT_KEYS = frozenset(
-    {"task", "device", "digital_accuracy", "analog", "seeds", "timings", "versions", "devices"}
+    {"task", "device", "digital_accuracy", "analog", "seeds", "timings", "timings_s", "versions", "devices"}
+    | {"network", "data", "hardware", "sweep"}
 )
+#: results.json keys that describe the run's setup; shown flattened in one table under provenance.
+SETUP_KEYS = ("network", "data", "hardware", "sweep")
 #: Loss (pt) up to which a summary card is drawn as "holds" rather than "degrades".
 CARD_GOOD_LOSS_PT = 1.0
 MAX_CARDS = 9
@@ -62,8 +65,8 @@ def build_report(run: RunContents) -> Report:
     """The whole report of one run folder."""
     results = run.results or {}
     analog = [r for r in _list(results.get("analog")) if isinstance(r, dict)]
-    plain = [r for r in analog if "parameter" not in r]
-    swept = [r for r in analog if "parameter" in r]
+    plain = [r for r in analog if r.get("parameter") is None]
+    swept = [r for r in analog if r.get("parameter") is not None]
     figures = _figures_by_section(run)
     omitted: list[str] = []
 
@@ -274,6 +277,14 @@ def _summary(run: RunContents, results: Mapping[str, Any], rows: Sequence[Mappin
         facts.append(f"Task: {results['task']}")
     if results.get("device"):
         facts.append(f"device: {results['device']}")
+    network = results.get("network")
+    if isinstance(network, Mapping) and fmt.number(network.get("weights")) is not None:
+        devices = network.get("devices")
+        on = f" on {devices} devices" if fmt.number(devices) is not None else ""
+        facts.append(f"{network['weights']} weights{on}")
+    data = results.get("data")
+    if isinstance(data, Mapping) and fmt.number(data.get("n_test")) is not None:
+        facts.append(f"{data['n_test']} test images")
     if rows:
         times = {r.get("time_s") for r in rows}
         reps = sorted({_text(r.get("repetitions")) for r in rows if r.get("repetitions") is not None})
@@ -687,7 +698,12 @@ def _provenance(run: RunContents, results: Mapping[str, Any]) -> Section:
     elif seeds is not None:
         blocks.append(Paragraph(f"Seeds: {fmt.compact_json(seeds)}"))
 
-    timings = results.get("timings")
+    setup = [(k, v) for key in SETUP_KEYS if key in results for k, v in _flatten({key: results[key]})]
+    if setup:
+        rows = tuple((k, fmt.value(k.rsplit(".", 1)[-1], v)) for k, v in setup)
+        blocks.append(Table(header=("setup", "value"), rows=rows, caption="network, data, hardware"))
+
+    timings = results.get("timings", results.get("timings_s"))
     if isinstance(timings, Mapping) and timings:
         rows = tuple(
             (k, fmt.elapsed(v) if fmt.number(v) is not None else fmt.compact_json(v))

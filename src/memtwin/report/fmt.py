@@ -15,8 +15,9 @@ DASH = "—"
 US = 1e6
 NJ = 1e9
 
-#: (seconds, singular, plural) from the largest unit down; a duration is shown in the largest unit
-#: that divides it exactly, else the largest unit it reaches (so 30 days stays "30 days", not 4.29 weeks).
+#: (seconds, singular, plural) from the largest unit down; a duration is shown in the largest unit that
+#: divides it into a whole number below 1000, else in the largest unit it reaches, to 3 digits (so
+#: 30 days stays "30 days", not "4.29 weeks", and 5000 s reads "1.39 h").
 _UNITS: tuple[tuple[float, str, str], ...] = (
     (365 * 86400.0, "year", "years"),
     (7 * 86400.0, "week", "weeks"),
@@ -85,7 +86,7 @@ def duration(seconds: Any) -> str:
         return f"{t * 1e3:.3g} ms"
     for size, one, many in _UNITS:
         n = t / size
-        if n >= 1 and abs(n - round(n)) < 1e-9:
+        if 1 <= n < 1000 and abs(n - round(n)) < 1e-9:
             k = round(n)
             return f"{k} {one if k == 1 else many}"
     for size, one, many in _UNITS:

@@ -117,15 +117,20 @@ footer { color: var(--muted); font-size: 12.5px; padding: 4px 0 30px; }
 """
 
 
+def _t(text: str) -> str:
+    """Escape text content (quotes need no escaping there, and stay readable in the source)."""
+    return escape(text, quote=False)
+
+
 def render_html(report: Report) -> str:
     """The report as a complete HTML5 document (a str; the caller writes it atomically)."""
-    toc = "".join(f'<a href="#{escape(s.id)}">{escape(s.title)}</a>' for s in report.sections)
+    toc = "".join(f'<a href="#{escape(s.id)}">{_t(s.title)}</a>' for s in report.sections)
     banner = ""
     if report.banner:
         head, _, rest = report.banner.partition(" — ")
         banner = (
-            f'<div class="banner" role="alert"><strong>{escape(head)}</strong>'
-            f"{' — ' + escape(rest) if rest else ''}</div>"
+            f'<div class="banner" role="alert"><strong>{_t(head)}</strong>'
+            f"{' — ' + _t(rest) if rest else ''}</div>"
         )
     sections = "\n".join(_section(s, report if s.id == "summary" else None) for s in report.sections)
     return f"""<!DOCTYPE html>
@@ -134,13 +139,13 @@ def render_html(report: Report) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="memtwin {escape(__version__)}">
-<title>{escape(report.title)}</title>
+<title>{_t(report.title)}</title>
 <style>{CSS}</style>
 </head>
 <body>
 <header class="top"><div class="wrap">
-<h1>{escape(report.title)}</h1>
-<div class="sub">run folder <code>{escape(report.subtitle)}</code> · report generated {escape(report.generated)}</div>
+<h1>{_t(report.title)}</h1>
+<div class="sub">run folder <code>{_t(report.subtitle)}</code> · report generated {_t(report.generated)}</div>
 <nav class="toc">{toc}</nav>
 </div></header>
 <div class="wrap">
@@ -159,9 +164,11 @@ units: conductance in µS, energy in nJ, voltage in V, accuracy in %, losses in 
 def _section(section: Section, report: Report | None) -> str:
     body = _blocks(section.blocks)
     if report is not None and report.omitted:
-        items = "".join(f"<li>{escape(o)}</li>" for o in report.omitted)
+        items = "".join(f"<li>{_t(o)}</li>" for o in report.omitted)
         body += f'<div class="omitted"><h3>Not in this run</h3><ul>{items}</ul></div>'
-    return f'<section class="card" id="{escape(section.id)}">\n<h2>{escape(section.title)}</h2>\n{body}\n</section>'
+    return (
+        f'<section class="card" id="{escape(section.id)}">\n<h2>{_t(section.title)}</h2>\n{body}\n</section>'
+    )
 
 
 def _blocks(blocks: tuple[Block, ...] | list[Block]) -> str:
@@ -196,19 +203,19 @@ def _block(block: Block) -> str:
         return _table(block)
     if isinstance(block, Paragraph):
         cls = f' class="{block.kind}"' if block.kind != "text" else ""
-        return f"<p{cls}>{escape(block.text)}</p>"
+        return f"<p{cls}>{_t(block.text)}</p>"
     if isinstance(block, Cards):
         cards = "".join(
-            f'<div class="kpi {c.tone}"><div class="label">{escape(c.label)}</div>'
-            f'<div class="value">{escape(c.value)}</div><div class="detail">{escape(c.detail)}</div></div>'
+            f'<div class="kpi {c.tone}"><div class="label">{_t(c.label)}</div>'
+            f'<div class="value">{_t(c.value)}</div><div class="detail">{_t(c.detail)}</div></div>'
             for c in block.cards
         )
         return f'<div class="cards">{cards}</div>'
     if isinstance(block, Verbatim):
-        cap = f'<div class="vcap">{escape(block.caption)}</div>' if block.caption else ""
-        return f"{cap}<pre>{escape(block.text)}</pre>"
+        cap = f'<div class="vcap">{_t(block.caption)}</div>' if block.caption else ""
+        return f"{cap}<pre>{_t(block.text)}</pre>"
     if isinstance(block, Collapsed):
-        return f"<details><summary>{escape(block.summary)}</summary>{_blocks(block.blocks)}</details>"
+        return f"<details><summary>{_t(block.summary)}</summary>{_blocks(block.blocks)}</details>"
     if isinstance(block, Figure):
         return _figure(block)
     raise TypeError(f"unknown report block {type(block).__name__}")  # pragma: no cover
@@ -216,7 +223,7 @@ def _block(block: Block) -> str:
 
 def _cell(text: str) -> str:
     first, _, rest = text.partition("\n")
-    return escape(first) + (f'<span class="sub">{escape(rest)}</span>' if rest else "")
+    return _t(first) + (f'<span class="sub">{_t(rest)}</span>' if rest else "")
 
 
 def _table(t: Table) -> str:
@@ -225,12 +232,12 @@ def _table(t: Table) -> str:
     def attr(i: int) -> str:
         return f' class="{cls[i]}"' if i < len(cls) and cls[i] else ""
 
-    head = "".join(f"<th{attr(i)}>{escape(h)}</th>" for i, h in enumerate(t.header))
+    head = "".join(f"<th{attr(i)}>{_t(h)}</th>" for i, h in enumerate(t.header))
     rows = "".join(
         "<tr>" + "".join(f"<td{attr(i)}>{_cell(c)}</td>" for i, c in enumerate(r)) + "</tr>" for r in t.rows
     )
-    caption = f"<caption>{escape(t.caption)}</caption>" if t.caption else ""
-    note = f'<p class="tnote">{escape(t.note)}</p>' if t.note else ""
+    caption = f"<caption>{_t(t.caption)}</caption>" if t.caption else ""
+    note = f'<p class="tnote">{_t(t.note)}</p>' if t.note else ""
     return f'<div class="tablewrap"><table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}</div>'
 
 
@@ -248,5 +255,5 @@ def _figure(f: Figure) -> str:
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
     return (
         f'<figure><img src="data:{f.mime};base64,{payload}" alt="{escape(f.caption)}"{dims}>'
-        f'<figcaption>{escape(f.caption)} <span class="file">{escape(f.rel or f.path.name)}</span></figcaption></figure>'
+        f'<figcaption>{_t(f.caption)} <span class="file">{_t(f.rel or f.path.name)}</span></figcaption></figure>'
     )

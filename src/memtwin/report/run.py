@@ -187,7 +187,11 @@ def _results_from_csv(path: Path, problems: list[str]) -> dict[str, Any] | None:
     text = _read_text(path, problems)
     if text is None:
         return None
-    rows = [{k: _cell(v or "") for k, v in row.items() if k} for row in csv.DictReader(text.splitlines())]
+    # An empty cell is a field the row does not have (e.g. a sweep's parameter in an evaluation row).
+    rows = [
+        {k: c for k, v in row.items() if k and (c := _cell(v or "")) is not None}
+        for row in csv.DictReader(text.splitlines())
+    ]
     if not rows:
         problems.append("results.csv holds no rows; it is left out")
         return None

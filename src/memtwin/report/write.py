@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from memtwin.atomic import write_text_atomic
+from memtwin.errors import ConfigError
 from memtwin.report.content import build_report
 from memtwin.report.html import render_html
 from memtwin.report.markdown import render_markdown
@@ -27,13 +28,18 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> tuple[Pa
         (path of report.html, path of report.md).
 
     Raises:
-        ConfigError: ``run_dir`` is missing or not a memtwin run folder.
+        ConfigError: ``run_dir`` is missing or not a memtwin run folder, or ``out`` cannot be written.
     """
     run = read_run(run_dir)
     out_dir = Path(out) if out is not None else run.path
     report = build_report(run)
-    html_path = write_text_atomic(out_dir / HTML_NAME, render_html(report))
-    md_path = write_text_atomic(out_dir / MARKDOWN_NAME, render_markdown(report, out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {out_dir} is a file; give a folder for report.html and report.md")
+    try:
+        html_path = write_text_atomic(out_dir / HTML_NAME, render_html(report))
+        md_path = write_text_atomic(out_dir / MARKDOWN_NAME, render_markdown(report, out_dir))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {out_dir}: {exc.strerror or exc}") from exc
     for path in (html_path, md_path):
         _shareable(path)
     return html_path, md_path

@@ -1,0 +1,122 @@
+"""Elementwise converter kernels of the folded (programmed, calibrated) forward.
+
+The folded forward of an analog layer is one matmul/conv per row tile plus three elementwise steps:
+DAC codes ``clamp(round(x/step))``, ADC codes ``clamp(round(partial))`` and the digital multiply-add
+``acc + codes·gain (+ bias)``. On a CPU these steps are memory-bound: in eager PyTorch each one is a
+separate pass over an activation-sized tensor (DAC: 3 passes, ADC: 3–4 per row tile), which on
+convolutions with few input channels costs as much as the convolution itself.
+
+Two implementations with identical results:
+
+* **eager** (default): in-place chains, so each step allocates at most one tensor;
+* **fused** (opt-in, :func:`set_fused_kernels` or ``MEMTWIN_FUSED_KERNELS=1``): the same expressions
+  compiled by ``torch.compile`` (Inductor) into one pass each. The first call per tensor rank and device
+  compiles (tens of seconds on a small CPU; cached on disk by Inductor afterwards), so it pays off for
+  long evaluations (many batches, times, repetitions), not for tests. If compilation fails (no C++
+  compiler, unsupported platform), memtwin warns once and falls back to eager.
+
+Fused kernels are used only when autograd is off (``torch.no_grad``/``torch.inference_mode``); with
+autograd on, the eager chains run.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+_state: dict[str, Any] = {
+    "enabled": os.environ.get("MEMTWIN_FUSED_KERNELS", "0") not in ("", "0", "false", "False"),
+    "failed": False,
+    "compiled": {},
+}
+
+
+def set_fused_kernels(enabled: bool) -> None:
+    """Use ``torch.compile``-fused converter kernels in inference (see module docstring)."""
+    _state["enabled"] = bool(enabled)
+    _state["failed"] = False
+
+
+def fused_kernels_enabled() -> bool:
+    return bool(_state["enabled"]) and not _state["failed"]
+
+
+# -- reference expressions (also what gets compiled) ------------------------------------------------
+def _dac(x: Tensor, inv_step: Tensor, codes: float) -> Tensor:
+    return torch.clamp(torch.round(x * inv_step), -codes, codes)
+
+
+def _adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: float | None) -> Tensor:
+    q = part if codes is None else torch.clamp(torch.round(part), -codes, codes)
+    return q * gain if bias is None else q * gain + bias
+
+
+def _adc_accumulate(
+    acc: Tensor, part: Tensor, gain: Tensor, bias: Tensor | None, codes: float | None
+) -> Tensor:
+    q = part if codes is None else torch.clamp(torch.round(part), -codes, codes)
+    return acc + q * gain if bias is None else acc + q * gain + bias
+
+
+def _compiled(name: str, fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    table: dict[str, Callable[..., Tensor]] = _state["compiled"]
+    if name not in table:
+        table[name] = torch.compile(fn, dynamic=True, fullgraph=True)
+    return table[name]
+
+
+def _try_fused(name: str, fn: Callable[..., Tensor], *args: Any) -> Tensor | None:
+    if not fused_kernels_enabled() or torch.is_grad_enabled():
+        return None
+    try:
+        return _compiled(name, fn)(*args)
+    except Exception as exc:  # noqa: BLE001 - any compiler failure means: use eager
+        _state["failed"] = True
+        warnings.warn(
+            f"memtwin: fused converter kernels unavailable ({type(exc).__name__}: {exc}); using eager ops",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+# -- public kernels ---------------------------------------------------------------------------------
+def dac_codes(x: Tensor, inv_step: Tensor, codes: int) -> Tensor:
+    """DAC codes of ``x`` (R, N) with per-repetition ``inv_step`` (R, 1): clamp(round(x/step))."""
+    out = _try_fused("dac", _dac, x, inv_step, float(codes))
+    if out is not None:
+        return out
+    return torch.mul(x, inv_step).round_().clamp_(-codes, codes)
+
+
+def adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None) -> Tensor:
+    """Digitize a row tile's partial output (in ADC codes) and scale it: q·gain (+ bias).
+
+    Eager: works in place on ``part`` (a fresh matmul output owned by the caller).
+    """
+    c = None if codes is None else float(codes)
+    out = _try_fused("adc_first", _adc_first, part, gain, bias, c)
+    if out is not None:
+        return out
+    if codes is not None:
+        part = part.round_().clamp_(-codes, codes)
+    if bias is None:
+        return part.mul_(gain)
+    return torch.addcmul(bias, part, gain, out=part)
+
+
+def adc_accumulate(acc: Tensor, part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None) -> Tensor:
+    """``acc + q(part)·gain (+ bias)``: digital accumulation of another row tile (eager: in place)."""
+    c = None if codes is None else float(codes)
+    out = _try_fused("adc_acc", _adc_accumulate, acc, part, gain, bias, c)
+    if out is not None:
+        return out
+    if codes is not None:
+        part = part.round_().clamp_(-codes, codes)
+    acc = acc.addcmul_(part, gain)
+    return acc if bias is None else acc.add_(bias)
