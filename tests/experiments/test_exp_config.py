@@ -46,7 +46,7 @@ def test_partial_training_table_keeps_task_defaults(tmp_path):
         ('modes = ["sideways"]\n', "sideways"),
         ("[digital]\nepoch = 3\n", "epoch"),
         ("[periphery]\nadc_bits = -1\n", "adc_bits"),
-        ('[sweep]\nvalues = [1]\n', "parameter"),
+        ("[sweep]\nvalues = [1]\n", "parameter"),
         ("task = \n", "TOML"),
     ],
 )

@@ -47,7 +47,12 @@ def test_run_folder_holds_every_result(tmp_path):
     assert csv_lines[0].startswith("mode,variant,time_s,accuracy_mean")
     assert len(csv_lines) == 1 + len(on_disk["analog"])
     assert ExperimentConfig.from_toml(out / "config.toml") == quick()
-    for stem in ("accuracy_repetitions", "accuracy_vs_time_potentiation", "accuracy_vs_time_depression", "training"):
+    for stem in (
+        "accuracy_repetitions",
+        "accuracy_vs_time_potentiation",
+        "accuracy_vs_time_depression",
+        "training",
+    ):
         assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
 
 
@@ -101,17 +106,38 @@ def test_complete_and_foreign_folders_are_protected(tmp_path):
 
 def test_sweep_rows_carry_parameter_and_value(tmp_path):
     cfg = quick(
-        modes=("potentiation",), variants=("baseline",), sweep=SweepConfig("device.d2d", (0.0, 0.6), time_s=1.0)
+        modes=("potentiation",),
+        variants=("baseline",),
+        sweep=SweepConfig("device.d2d", (0.0, 0.6), time_s=1.0),
     )
     results = run_experiment(cfg, tmp_path / "sweep", progress=False)
-    assert [(r["parameter"], r["value"]) for r in results["analog"]] == [("device.d2d", 0.0), ("device.d2d", 0.6)]
+    assert [(r["parameter"], r["value"]) for r in results["analog"]] == [
+        ("device.d2d", 0.0),
+        ("device.d2d", 0.6),
+    ]
     assert (tmp_path / "sweep" / "figures" / "sweep.png").exists()
 
 
 def test_cli_evaluate_json(tmp_path):
     out = tmp_path / "cli"
-    args = ["evaluate", "--task", "digits", "--epochs", "3", "--hwat-epochs", "1", "--repetitions", "2",
-            "--times", "1,3600", "--modes", "depression", "--out", str(out), "--json"]  # fmt: skip
+    args = [
+        "evaluate",
+        "--task",
+        "digits",
+        "--epochs",
+        "3",
+        "--hwat-epochs",
+        "1",
+        "--repetitions",
+        "2",
+        "--times",
+        "1,3600",
+        "--modes",
+        "depression",
+        "--out",
+        str(out),
+        "--json",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output.strip().splitlines()[-1])

@@ -90,7 +90,9 @@ def _print_results(results: dict[str, Any], out: Path, as_json: bool, quiet: boo
         typer.echo(str(out))
         return
     console = Console()
-    table = Table(title=f"{results['task']} on {results['device']}: digital {100 * results['digital_accuracy']:.2f} %")
+    table = Table(
+        title=f"{results['task']} on {results['device']}: digital {100 * results['digital_accuracy']:.2f} %"
+    )
     for col in ("mode", "variant", "time", "accuracy (%)", "loss (points)", "reps"):
         table.add_column(col)
     for r in results["analog"]:
@@ -124,23 +126,44 @@ def register(app: typer.Typer) -> None:
         subset: int = typer.Option(None, help="Use only this many training examples (quick runs)."),
         test_subset: int = typer.Option(None, help="Use only this many test examples."),
         seed: int = typer.Option(None, help="Seed of the run."),
-        periphery: str = typer.Option(None, help="'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles) or 'ideal'."),
+        periphery: str = typer.Option(
+            None, help="'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles) or 'ideal'."
+        ),
         cpu: bool = typer.Option(False, "--cpu", help="Stay on the CPU even when CUDA is available."),
         overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars; print only the run folder."),
+        quiet: bool = typer.Option(
+            False, "--quiet", "-q", help="No progress bars; print only the run folder."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     ) -> None:
         """Train, hardware-aware train and evaluate a network on simulated crossbars of a device:
         modes x repetitions x times x (baseline, HWAT + drift compensation)."""
-        cfg = _build_config(task, config, device, data_dir, epochs, hwat_epochs, repetitions, times, modes, d2d,
-                            subset, test_subset, seed, periphery, cpu)  # fmt: skip
+        cfg = _build_config(
+            task,
+            config,
+            device,
+            data_dir,
+            epochs,
+            hwat_epochs,
+            repetitions,
+            times,
+            modes,
+            d2d,
+            subset,
+            test_subset,
+            seed,
+            periphery,
+            cpu,
+        )
         out = out or Path("runs") / f"evaluate-{cfg.task}-{Path(cfg.device).stem}"
         results = run_experiment(cfg, out, progress=not (quiet or as_json), overwrite=overwrite)
         _print_results(results, out, as_json, quiet)
 
     @app.command()
     def sweep(
-        parameter: str = typer.Option("device.d2d", help="What to vary: " + ", ".join(parameter_names()[:8]) + ", …"),
+        parameter: str = typer.Option(
+            "device.d2d", help="What to vary: " + ", ".join(parameter_names()[:8]) + ", …"
+        ),
         values: str = typer.Option("0,0.1,0.2,0.3,0.4,0.5", help="Comma-separated values."),
         time: float = typer.Option(1.0, help="Time after programming at which to evaluate (s)."),
         task: str = typer.Option("digits", help=TASK_HELP),
@@ -162,8 +185,23 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Sweep one device or periphery parameter (as Fig. 5(b) sweeps device-to-device variation)."""
-        cfg = _build_config(task, config, device, data_dir, epochs, hwat_epochs, repetitions, None, modes, None,
-                            subset, test_subset, seed, None, cpu)  # fmt: skip
+        cfg = _build_config(
+            task,
+            config,
+            device,
+            data_dir,
+            epochs,
+            hwat_epochs,
+            repetitions,
+            None,
+            modes,
+            None,
+            subset,
+            test_subset,
+            seed,
+            None,
+            cpu,
+        )
         sweep_values = _floats(values, "--values") or ()
         cfg = replace(
             cfg,
@@ -178,7 +216,8 @@ def register(app: typer.Typer) -> None:
     def run(
         config: Path = typer.Argument(..., help="Experiment TOML (a run folder's config.toml works too)."),
         out: Path = typer.Option(
-            None, help="Run folder [default: the config's own folder if it is a run folder, else runs/CONFIG-STEM]."
+            None,
+            help="Run folder [default: the config's own folder if it is a run folder, else runs/CONFIG-STEM].",
         ),
         overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q"),

@@ -120,14 +120,30 @@ class ExperimentConfig:
     def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
         data = dict(data)
         known = {
-            "task", "device", "data_dir", "d2d", "modes", "variants", "repetitions", "times_s",
-            "seed", "subset", "test_subset", "device_kind", "digital", "hwat", "periphery", "sweep",
-        }  # fmt: skip
+            "task",
+            "device",
+            "data_dir",
+            "d2d",
+            "modes",
+            "variants",
+            "repetitions",
+            "times_s",
+            "seed",
+            "subset",
+            "test_subset",
+            "device_kind",
+            "digital",
+            "hwat",
+            "periphery",
+            "sweep",
+        }
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
         task = str(data.get("task", "digits"))
-        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep")}
+        kwargs: dict[str, Any] = {
+            k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep")
+        }
         for key in ("modes", "variants"):
             if key in kwargs:
                 kwargs[key] = tuple(kwargs[key])

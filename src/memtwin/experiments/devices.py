@@ -3,19 +3,37 @@ measurement file (characterized on the fly)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from memtwin.characterization import Characterization, characterize
 from memtwin.devices import DeviceModel
 from memtwin.devices.presets import list_presets, preset
 from memtwin.errors import ConfigError
+from memtwin.measurements import PulseTable, load
+
+
+@dataclass(frozen=True)
+class ResolvedDevice:
+    """A device and, when it came from a measurement file, the measurements and their characterization."""
+
+    device: DeviceModel
+    table: PulseTable | None = None
+    characterization: Characterization | None = None
 
 
 def resolve_device(spec: str, *, d2d: float | None = None) -> DeviceModel:
     """The device named by ``spec``; ``d2d`` overrides the device-to-device spread of both the
     conductance update and the bounds (the paper's single "DTOD" knob)."""
-    device = _load(spec)
-    return with_d2d(device, d2d) if d2d is not None else device
+    return resolve_device_source(spec, d2d=d2d).device
+
+
+def resolve_device_source(spec: str, *, d2d: float | None = None) -> ResolvedDevice:
+    """Like :func:`resolve_device`, keeping the measurements behind a device built from a data file."""
+    resolved = _load(spec)
+    if d2d is None:
+        return resolved
+    return replace(resolved, device=with_d2d(resolved.device, d2d))
 
 
 def with_d2d(device: DeviceModel, d2d: float) -> DeviceModel:
@@ -25,26 +43,24 @@ def with_d2d(device: DeviceModel, d2d: float) -> DeviceModel:
     return replace(device, variability=variability)
 
 
-def _load(spec: str) -> DeviceModel:
+def _load(spec: str) -> ResolvedDevice:
     if spec in list_presets():
-        return preset(spec)
+        return ResolvedDevice(preset(spec))
     path = Path(spec)
     if not path.exists():
         raise ConfigError(
             f"device {spec!r} is neither a preset ({', '.join(list_presets())}) nor an existing file"
         )
     if path.suffix.lower() == ".toml":
-        return DeviceModel.from_toml(path)
+        return ResolvedDevice(DeviceModel.from_toml(path))
     if path.suffix.lower() == ".json":
-        return DeviceModel.from_characterization(path, name=path.stem)
+        return ResolvedDevice(DeviceModel.from_characterization(path, name=path.stem))
     # Anything else is a measurement file: characterize it first.
-    from memtwin.characterization import characterize
-    from memtwin.measurements import load
-
     table = load(path)
     if len(table.devices) > 1:
         raise ConfigError(
             f"{path} holds several devices ({', '.join(table.devices)}); characterize it and pass one "
             "device's characterization or a device TOML"
         )
-    return DeviceModel.from_characterization(characterize(table), name=path.stem)
+    result = characterize(table)
+    return ResolvedDevice(DeviceModel.from_characterization(result, name=path.stem), table, result)

@@ -20,7 +20,7 @@ from memtwin.crossbar import AnalogModel, convert
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import DeviceModel
 from memtwin.experiments.config import ExperimentConfig
-from memtwin.experiments.devices import resolve_device
+from memtwin.experiments.devices import ResolvedDevice, resolve_device_source
 from memtwin.tasks.datasets import TaskData, load_task
 from memtwin.tasks.networks import build_network
 from memtwin.training.loop import resolve_device as resolve_torch_device
@@ -81,6 +81,7 @@ class Session:
     torch_device: torch.device
     checkpoints: Path
     progress: bool = True
+    source: ResolvedDevice | None = None
 
     @classmethod
     def open(cls, config: ExperimentConfig, checkpoints: Path, progress: bool = True) -> Session:
@@ -91,11 +92,12 @@ class Session:
             test_subset=config.test_subset,
             seed=config.seed,
         )
-        device = resolve_device(config.device, d2d=config.d2d)
+        source = resolve_device_source(config.device, d2d=config.d2d)
         return cls(
             config=config,
             data=data,
-            device=device,
+            device=source.device,
+            source=source,
             torch_device=resolve_torch_device(config.device_kind),
             checkpoints=checkpoints,
             progress=progress,
@@ -186,7 +188,9 @@ def evaluate_protocol(
         seed = program_seed(cfg.seed, mode)
         for variant in cfg.variants:
             if variant == "baseline":
-                analog = convert(copy.deepcopy(net), device, replace(periphery, drift_compensation=False), mode=mode)
+                analog = convert(
+                    copy.deepcopy(net), device, replace(periphery, drift_compensation=False), mode=mode
+                )
                 accs = session.analog_accuracies(analog, seed, times, compensate=False)
             else:
                 hw_periphery = replace(periphery, drift_compensation=True)

@@ -15,8 +15,15 @@ from matplotlib.figure import Figure  # noqa: E402
 VARIANT_LABELS = {"baseline": "baseline (no HWAT, no compensation)", "hwat_gdc": "HWAT + drift compensation"}
 VARIANT_COLORS = {"baseline": "#c0392b", "hwat_gdc": "#1f618d"}
 MODE_MARKERS = {"potentiation": "o", "depression": "s"}
-TIME_LABELS = {1.0: "1 s", 60.0: "1 min", 3600.0: "1 h", 86400.0: "1 day", 604800.0: "1 week",
-               2592000.0: "30 days", 31536000.0: "1 year"}  # fmt: skip
+TIME_LABELS = {
+    1.0: "1 s",
+    60.0: "1 min",
+    3600.0: "1 h",
+    86400.0: "1 day",
+    604800.0: "1 week",
+    2592000.0: "30 days",
+    31536000.0: "1 year",
+}
 
 
 def time_label(t_s: float) -> str:
@@ -50,16 +57,32 @@ def plot_repetitions(results: dict[str, Any], out_dir: Path) -> list[Path]:
     for i, r in enumerate(rows):
         accs = [100 * a for a in r["accuracies"]]
         x = [i + (k - (len(accs) - 1) / 2) * 0.05 for k in range(len(accs))]
-        ax.scatter(x, accs, color=VARIANT_COLORS.get(r["variant"], "k"), marker=MODE_MARKERS.get(r["mode"], "o"),
-                   zorder=3, s=28)  # fmt: skip
-        ax.errorbar(i + 0.25, 100 * r["accuracy_mean"], yerr=100 * r["accuracy_std"], fmt="_", color="k",
-                    capsize=4, markersize=14)  # fmt: skip
+        ax.scatter(
+            x,
+            accs,
+            color=VARIANT_COLORS.get(r["variant"], "k"),
+            marker=MODE_MARKERS.get(r["mode"], "o"),
+            zorder=3,
+            s=28,
+        )
+        ax.errorbar(
+            i + 0.25,
+            100 * r["accuracy_mean"],
+            yerr=100 * r["accuracy_std"],
+            fmt="_",
+            color="k",
+            capsize=4,
+            markersize=14,
+        )
         labels.append(f"{r['mode']}\n{r['variant']}")
     ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
     ax.set_xticks(range(len(rows)), labels, fontsize=9)
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
-    ax.set_title(f"{results['task']} on {results['device']}: {rows[0]['repetitions']} repetitions, "
-                 f"t = {time_label(t0)}", fontsize=11)  # fmt: skip
+    ax.set_title(
+        f"{results['task']} on {results['device']}: {rows[0]['repetitions']} repetitions, "
+        f"t = {time_label(t0)}",
+        fontsize=11,
+    )
     ax.legend(fontsize=9)
     _style(ax)
     return _save(fig, out_dir, "accuracy_repetitions")
@@ -72,13 +95,20 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
     for mode in dict.fromkeys(r["mode"] for r in rows):
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for variant in dict.fromkeys(r["variant"] for r in rows):
-            sel = sorted((r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["time_s"])
+            sel = sorted(
+                (r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["time_s"]
+            )
             if not sel:
                 continue
-            ax.errorbar([r["time_s"] for r in sel], [100 * r["accuracy_mean"] for r in sel],
-                        yerr=[100 * r["accuracy_std"] for r in sel], marker=MODE_MARKERS.get(mode, "o"),
-                        color=VARIANT_COLORS.get(variant, None), label=VARIANT_LABELS.get(variant, variant),
-                        capsize=3)  # fmt: skip
+            ax.errorbar(
+                [r["time_s"] for r in sel],
+                [100 * r["accuracy_mean"] for r in sel],
+                yerr=[100 * r["accuracy_std"] for r in sel],
+                marker=MODE_MARKERS.get(mode, "o"),
+                color=VARIANT_COLORS.get(variant),
+                label=VARIANT_LABELS.get(variant, variant),
+                capsize=3,
+            )
         ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
         ax.set_xscale("log")
         ticks = sorted({r["time_s"] for r in rows if r["time_s"] > 0})
@@ -102,13 +132,20 @@ def plot_sweep(results: dict[str, Any], out_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for mode in dict.fromkeys(r["mode"] for r in rows):
         for variant in dict.fromkeys(r["variant"] for r in rows):
-            sel = sorted((r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["value"])
+            sel = sorted(
+                (r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["value"]
+            )
             if not sel:
                 continue
-            ax.errorbar([r["value"] for r in sel], [100 * r["accuracy_mean"] for r in sel],
-                        yerr=[100 * r["accuracy_std"] for r in sel], marker=MODE_MARKERS.get(mode, "o"),
-                        color=VARIANT_COLORS.get(variant), label=f"{mode}, {VARIANT_LABELS.get(variant, variant)}",
-                        capsize=3)  # fmt: skip
+            ax.errorbar(
+                [r["value"] for r in sel],
+                [100 * r["accuracy_mean"] for r in sel],
+                yerr=[100 * r["accuracy_std"] for r in sel],
+                marker=MODE_MARKERS.get(mode, "o"),
+                color=VARIANT_COLORS.get(variant),
+                label=f"{mode}, {VARIANT_LABELS.get(variant, variant)}",
+                capsize=3,
+            )
     ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
     ax.set_xlabel(_parameter_label(parameter), fontsize=11)
     ax.set_ylabel("Test accuracy (%)", fontsize=11)

@@ -14,6 +14,8 @@ import torch
 
 from memtwin import __version__
 from memtwin.atomic import write_text_atomic
+from memtwin.characterization import write_characterizations
+from memtwin.characterization.plots import plot_characterization
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.evaluate import AnalogRow, Session, evaluate_protocol, program_seed
 from memtwin.experiments.figures import plot_all
@@ -21,7 +23,16 @@ from memtwin.experiments.runfolder import RunFolder
 from memtwin.experiments.sweep import apply_parameter
 from memtwin.tasks.networks import count_weights
 
-CSV_COLUMNS = ("mode", "variant", "time_s", "accuracy_mean", "accuracy_std", "repetitions", "parameter", "value")
+CSV_COLUMNS = (
+    "mode",
+    "variant",
+    "time_s",
+    "accuracy_mean",
+    "accuracy_std",
+    "repetitions",
+    "parameter",
+    "value",
+)
 
 
 def run_experiment(
@@ -33,6 +44,12 @@ def run_experiment(
     started = time.perf_counter()
     session = Session.open(config, run.checkpoints, progress=progress)
     session.device.to_toml(run.path / "device.toml")
+    source = session.source
+    if source is not None and source.characterization is not None and source.table is not None:
+        write_characterizations(
+            {source.characterization.device: source.characterization}, run.path / "characterization.json"
+        )
+        plot_characterization(source.table, source.characterization, run.figures)
 
     net, digital_acc, history = session.train_digital()
     t_digital = time.perf_counter() - started
@@ -41,11 +58,19 @@ def run_experiment(
         rows = evaluate_protocol(session, net)
     else:
         for value in config.sweep.values:
-            device, periphery = apply_parameter(session.device, config.periphery, config.sweep.parameter, value)
+            device, periphery = apply_parameter(
+                session.device, config.periphery, config.sweep.parameter, value
+            )
             rows += evaluate_protocol(
-                session, net, device=device, periphery=periphery, times_s=(config.sweep.time_s,),
-                tag=f"-{config.sweep.parameter}={value:g}", parameter=config.sweep.parameter, value=value,
-            )  # fmt: skip
+                session,
+                net,
+                device=device,
+                periphery=periphery,
+                times_s=(config.sweep.time_s,),
+                tag=f"-{config.sweep.parameter}={value:g}",
+                parameter=config.sweep.parameter,
+                value=value,
+            )
     elapsed = time.perf_counter() - started
     weights = count_weights(net)
     results: dict[str, Any] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import DeviceModel, ModeLevels
@@ -104,6 +105,6 @@ def apply_parameter(device: DeviceModel, periphery: Periphery, parameter: str, v
         if name in fields:
             current = getattr(periphery, name)
             is_int = isinstance(current, int) or name in ("dac_bits", "adc_bits", "tile_rows", "tile_cols")
-            cast: float | int = int(round(value)) if is_int and not isinstance(current, bool) else value
+            cast: Any = int(round(value)) if is_int and not isinstance(current, bool) else value
             return device, replace(periphery, **{name: cast})
     raise ConfigError(f"cannot sweep {parameter!r}; known parameters: {', '.join(parameter_names())}")

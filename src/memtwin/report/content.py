@@ -108,7 +108,9 @@ def _text(x: Any) -> str:
 
 
 def _title(run: RunContents, results: Mapping[str, Any]) -> str:
-    task, device = results.get("task"), results.get("device")
+    config = run.config or {}
+    task = results.get("task") or config.get("task")
+    device = results.get("device") or config.get("device")
     if task and device:
         return f"memtwin report: {task} on {device}"
     if run.characterization and not run.is_experiment:
