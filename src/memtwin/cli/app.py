@@ -11,7 +11,12 @@ import typer
 from memtwin import __version__
 from memtwin.errors import MemtwinError
 
-COMMAND_MODULES: list[str] = ["memtwin.cli.characterize", "memtwin.cli.experiments", "memtwin.cli.report"]
+COMMAND_MODULES: list[str] = [
+    "memtwin.cli.characterize",
+    "memtwin.cli.experiments",
+    "memtwin.cli.assess",
+    "memtwin.cli.report",
+]
 
 app = typer.Typer(
     name="memtwin",

@@ -20,6 +20,10 @@ from memtwin.experiments.sweep import parameter_names
 
 TASK_HELP = "digits (bundled, offline), mnist (IDX files) or cifar10 (python batches)."
 DATA_HELP = "Folder with the dataset (default: $MEMTWIN_DATA_DIR, then ~/.cache/memtwin/data)."
+DRIFT_HELP = (
+    "Drift model kind overriding the device's: reram-wan2022-aihwkit (paper's worst case), reram-wan2022, "
+    "hfs2-retention, log_time, power_law, none."
+)
 DEVICE_HELP = "A preset name (memtwin devices), a device TOML, a characterization JSON or a measurement file."
 
 
@@ -43,6 +47,7 @@ def _build_config(
     times: str | None,
     modes: str | None,
     d2d: float | None,
+    drift: str | None,
     subset: int | None,
     test_subset: int | None,
     seed: int | None,
@@ -67,6 +72,8 @@ def _build_config(
         changes["modes"] = tuple(m.strip() for m in modes.split(",") if m.strip())
     if d2d is not None:
         changes["d2d"] = d2d
+    if drift is not None:
+        changes["drift"] = drift
     if subset is not None:
         changes["subset"] = subset
     if test_subset is not None:
@@ -123,6 +130,7 @@ def register(app: typer.Typer) -> None:
         times: str = typer.Option(None, help="Comma-separated times after programming, in seconds."),
         modes: str = typer.Option(None, help="potentiation,depression (default both)."),
         d2d: float = typer.Option(None, help="Device-to-device variation override (relative, e.g. 0.3)."),
+        drift: str = typer.Option(None, help=DRIFT_HELP),
         subset: int = typer.Option(None, help="Use only this many training examples (quick runs)."),
         test_subset: int = typer.Option(None, help="Use only this many test examples."),
         seed: int = typer.Option(None, help="Seed of the run."),
@@ -149,6 +157,7 @@ def register(app: typer.Typer) -> None:
             times,
             modes,
             d2d,
+            drift,
             subset,
             test_subset,
             seed,
@@ -176,6 +185,7 @@ def register(app: typer.Typer) -> None:
         repetitions: int = typer.Option(None, help="Repetitions per value."),
         modes: str = typer.Option(None, help="potentiation,depression (default both)."),
         variants: str = typer.Option("hwat_gdc", help="baseline,hwat_gdc"),
+        drift: str = typer.Option(None, help=DRIFT_HELP),
         subset: int = typer.Option(None, help="Training examples to use."),
         test_subset: int = typer.Option(None, help="Test examples to use."),
         seed: int = typer.Option(None, help="Seed of the run."),
@@ -196,6 +206,7 @@ def register(app: typer.Typer) -> None:
             None,
             modes,
             None,
+            drift,
             subset,
             test_subset,
             seed,

@@ -7,7 +7,7 @@ reproduces every number and figure of that folder.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,9 @@ class ExperimentConfig:
     """Everything that determines an evaluation (or sweep) run.
 
     ``device`` is a preset name, a device TOML file, a characterization JSON, or a measurement file
-    (then characterized first). ``d2d`` overrides the device's device-to-device variation (both the
+    (then characterized first; as measurements carry no retention data, their drift defaults to the
+    paper's worst case, ``reram-wan2022-aihwkit``). ``drift`` overrides the device's drift model kind
+    (e.g. ``hfs2-retention``, ``none``). ``d2d`` overrides the device's device-to-device variation (both the
     update and the bounds spread) when set. ``subset`` limits the training and test sets (quick runs, CI).
     """
 
@@ -51,6 +53,7 @@ class ExperimentConfig:
     device: str = "hfs2-xhameni2025"
     data_dir: str | None = None
     d2d: float | None = None
+    drift: str | None = None
     modes: tuple[str, ...] = MODES
     variants: tuple[str, ...] = VARIANTS
     repetitions: int = 5
@@ -102,7 +105,7 @@ class ExperimentConfig:
             "seed": self.seed,
             "device_kind": self.device_kind,
         }
-        for key in ("data_dir", "d2d", "subset", "test_subset"):
+        for key in ("data_dir", "d2d", "drift", "subset", "test_subset"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         out["digital"] = self.digital.to_dict()

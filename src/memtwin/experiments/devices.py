@@ -22,18 +22,32 @@ class ResolvedDevice:
     characterization: Characterization | None = None
 
 
-def resolve_device(spec: str, *, d2d: float | None = None) -> DeviceModel:
+#: Measurements of potentiation/depression hold no retention data; like the paper, memtwin then assumes
+#: the ReRAM drift of Wan et al. (2022) as implemented in AIHWKIT, as a worst case.
+MEASURED_DEVICE_DRIFT = "reram-wan2022-aihwkit"
+
+
+def resolve_device(spec: str, *, d2d: float | None = None, drift: str | None = None) -> DeviceModel:
     """The device named by ``spec``; ``d2d`` overrides the device-to-device spread of both the
-    conductance update and the bounds (the paper's single "DTOD" knob)."""
-    return resolve_device_source(spec, d2d=d2d).device
+    conductance update and the bounds (the paper's single "DTOD" knob); ``drift`` the drift model kind."""
+    return resolve_device_source(spec, d2d=d2d, drift=drift).device
 
 
-def resolve_device_source(spec: str, *, d2d: float | None = None) -> ResolvedDevice:
+def resolve_device_source(spec: str, *, d2d: float | None = None, drift: str | None = None) -> ResolvedDevice:
     """Like :func:`resolve_device`, keeping the measurements behind a device built from a data file."""
     resolved = _load(spec)
-    if d2d is None:
-        return resolved
-    return replace(resolved, device=with_d2d(resolved.device, d2d))
+    device = resolved.device
+    if drift is None and _is_measured(spec):
+        drift = MEASURED_DEVICE_DRIFT
+    if drift is not None:
+        device = replace(device, drift={"kind": drift})
+    if d2d is not None:
+        device = with_d2d(device, d2d)
+    return replace(resolved, device=device)
+
+
+def _is_measured(spec: str) -> bool:
+    return spec not in list_presets() and Path(spec).suffix.lower() != ".toml"
 
 
 def with_d2d(device: DeviceModel, d2d: float) -> DeviceModel:

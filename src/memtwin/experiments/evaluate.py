@@ -92,7 +92,7 @@ class Session:
             test_subset=config.test_subset,
             seed=config.seed,
         )
-        source = resolve_device_source(config.device, d2d=config.d2d)
+        source = resolve_device_source(config.device, d2d=config.d2d, drift=config.drift)
         return cls(
             config=config,
             data=data,
