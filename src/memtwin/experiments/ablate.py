@@ -388,6 +388,18 @@ def _verdict(
     by_off = sorted(table, key=lambda t: (t["recovered_mean"], t["cost_alone_mean"]), reverse=True)
     by_alone = sorted(table, key=lambda t: t["cost_alone_mean"], reverse=True)
     top = by_off[0]
+    if top["recovered_mean"] <= max(2 * top["recovered_se"], 1e-9):
+        return {
+            "dominant": None,
+            "dominant_alone": by_alone[0]["item"],
+            "dominant_lead_significant": False,
+            "claim_d2d_dominates": False,
+            "statement": (
+                f"No non-ideality costs measurable accuracy: the largest recovery when switching one off is "
+                f"{top['recovered_mean']:.2f} ± {top['recovered_se']:.2f} points ({top['label']}), within 2 SE "
+                f"of zero; the full model's loss is {full_loss:.2f} points."
+            ),
+        }
     text = (
         f"{top['label'].capitalize()} dominates: switching it off recovers {top['recovered_mean']:.2f} ± "
         f"{top['recovered_se']:.2f} points of the full model's {full_loss:.2f}-point loss"
