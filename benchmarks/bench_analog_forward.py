@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from memtwin.crossbar import Periphery, convert
-from memtwin.crossbar.kernels import fused_kernels_enabled, set_fused_kernels
+from memtwin.crossbar.kernels import set_fused_kernels
 from memtwin.devices.model import DeviceModel
 
 
@@ -84,31 +84,23 @@ class _LocalCifarNet(nn.Sequential):
         )
 
 
-def _median_time(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _paired_median_times(
-    digital: Callable[[], object], analog: Callable[[], object], runs: int
-) -> tuple[float, float]:
-    """Alternate digital and analog runs so that both see the same machine load (shared machines)."""
+def _paired_times(digital: Callable[[], object], analog: Callable[[], object], runs: int) -> dict[str, float]:
+    """Alternate digital and analog runs so both see the same machine load. Returns the best (min) and
+    median wall-clock time of each: on a shared machine the best-of-N is the least disturbed estimate of
+    what each computation costs, the median shows the spread under load."""
     digital()
     analog()
-    td, ta = [], []
+    samples: dict[str, list[float]] = {"d": [], "a": []}
     for _ in range(runs):
-        start = time.perf_counter()
-        digital()
-        td.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        analog()
-        ta.append(time.perf_counter() - start)
-    return statistics.median(td), statistics.median(ta)
+        for key, fn in (("d", digital), ("a", analog)):
+            start = time.perf_counter()
+            fn()
+            samples[key].append(time.perf_counter() - start)
+    out = {}
+    for key, values in samples.items():
+        out[f"{key}_min"] = min(values)
+        out[f"{key}_median"] = statistics.median(values)
+    return out
 
 
 def bench(
@@ -120,9 +112,11 @@ def bench(
     reference: dict[int, torch.Tensor] = {}
     for kernel in kernels:
         set_fused_kernels(kernel == "fused")
-        out = _bench_analog(model, x, device, periphery, runs, reference)
-        label = "fused" if fused_kernels_enabled() else "eager"
-        _report(label, out)
+        label = "fused" if kernel == "fused" else "eager"
+        print(f"  [{label} converter kernels]")
+        for reps in (1, 5):
+            _bench_analog(model, x, device, periphery, runs, reps, reference)
+    set_fused_kernels(False)
 
 
 def _bench_analog(
@@ -131,44 +125,31 @@ def _bench_analog(
     device: DeviceModel,
     periphery: Periphery,
     runs: int,
+    reps: int,
     reference: dict[int, torch.Tensor],
-) -> dict[str, float]:
-    out: dict[str, float] = {}
+) -> None:
     with torch.inference_mode():
-        for reps in (1, 5):
-            analog = convert(model, device, periphery).eval()
-            start = time.perf_counter()
-            analog.program(seed=0, repetitions=reps)
-            out[f"program_R{reps}"] = time.perf_counter() - start
-            analog.calibrate(x[:1000])
-            start = time.perf_counter()
-            y = analog(x[:1000])  # first call: compiles the fused kernels if enabled
-            out[f"first_R{reps}"] = time.perf_counter() - start
-            if reps in reference:  # eager and fused kernels agree up to float rounding at code ties,
-                # which flips a converter code by one LSB for a handful of values
-                differ = ((y - reference[reps]).abs() > 1e-3 * (1 + reference[reps].abs())).double().mean()
-                assert differ.item() < 1e-3, (
-                    f"fused and eager kernels differ on {differ.item():.2%} of outputs"
-                )
-            reference[reps] = y
-            td, ta = _paired_median_times(lambda: model(x), lambda a=analog: a(x), runs)  # type: ignore[misc]
-            out[f"digital_R{reps}"] = td
-            out[f"analog_R{reps}"] = ta
-            del analog
-    return out
-
-
-def _report(label: str, out: dict[str, float]) -> None:
-    print(f"  [{label} converter kernels; first analog call {out['first_R1']:.1f} s]")
-    d1, a1 = out["digital_R1"], out["analog_R1"]
-    d5, a5 = out["digital_R5"], out["analog_R5"]
+        analog = convert(model, device, periphery).eval()
+        start = time.perf_counter()
+        analog.program(seed=0, repetitions=reps)
+        programming = time.perf_counter() - start
+        analog.calibrate(x[:1000])
+        start = time.perf_counter()
+        y = analog(x[:1000])  # first call: compiles the fused kernels if enabled
+        first = time.perf_counter() - start
+        if reps in reference:  # eager and fused kernels agree up to float rounding at code ties,
+            # which flips a converter code by one LSB for a handful of values
+            differ = ((y - reference[reps]).abs() > 1e-3 * (1 + reference[reps].abs())).double().mean()
+            assert differ.item() < 1e-3, f"fused and eager kernels differ on {differ.item():.2%} of outputs"
+        reference[reps] = y
+        t = _paired_times(lambda: model(x), lambda: analog(x), runs)
+    best = t["a_min"] / (reps * t["d_min"])
+    median = t["a_median"] / (reps * t["d_median"])
+    what = "1 repetition" if reps == 1 else f"{reps} stacked reps"
     print(
-        f"  1 repetition:  digital {1e3 * d1:8.1f} ms  analog {1e3 * a1:8.1f} ms  ratio {a1 / d1:5.2f}x"
-        f"   (programming {1e3 * out['program_R1']:.0f} ms)"
-    )
-    print(
-        f"  5 stacked:     digital {1e3 * d5:8.1f} ms  analog {1e3 * a5:8.1f} ms  ratio {a5 / d5:5.2f}x"
-        f" = {a5 / (5 * d5):4.2f}x per repetition   (programming {1e3 * out['program_R5']:.0f} ms)"
+        f"    {what:<16} best: digital {1e3 * t['d_min']:7.1f} ms, analog {1e3 * t['a_min']:8.1f} ms -> "
+        f"{best:4.2f}x per repetition (median {median:4.2f}x); programming {programming:.2f} s, "
+        f"first call {first:.1f} s"
     )
 
 

@@ -25,5 +25,3 @@ def ideal_device() -> DeviceModel:
 def noisy_device() -> DeviceModel:
     """HfS2-like: 16 levels, sigma 0.29 step, 30 % update and bound spread."""
     return make_device(levels=16, step_S=81e-6, sigma_S=23.7e-6, variability=Variability(0.3, 0.3))
-
-

@@ -275,3 +275,33 @@ def test_cuda_same_code_path(noisy_device) -> None:
     ideal = convert(model, make_device(levels=1024)).cuda().eval().program(seed=0)
     with torch.no_grad():
         torch.testing.assert_close(ideal(x), model.cuda()(x), rtol=0, atol=0.05)
+
+
+class SkipAroundFirst(nn.Module):
+    """An identity skip around the first analog layer: mixes pre- and post-analog tensors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pre = nn.ReLU()
+        self.lin = nn.Linear(6, 6)
+        self.head = nn.Linear(6, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.pre(x)
+        return self.head(h + self.lin(h))
+
+
+def test_identity_skip_around_first_analog_layer_falls_back(noisy_device) -> None:
+    model = SkipAroundFirst().eval()
+    x = torch.randn(7, 6, generator=gen(30))
+    periphery = Periphery(dac_bits=8, adc_bits=8, calibration_batches=2)
+    five = convert(model, noisy_device, periphery).eval().program(seed=3, repetitions=5)
+    one = convert(model, noisy_device, periphery).eval().program(seed=3, repetitions=1)
+    with torch.no_grad():
+        y5 = five(x)
+        y1 = one(x)
+    assert y5.shape == (5, 7, 2)
+    assert five._expand_at_input  # switched for good
+    layer = next(layer for _, layer in five.analog_layers())
+    assert layer._calib_seen == 1  # the failed attempt was undone
+    torch.testing.assert_close(y5[0], y1, rtol=1e-5, atol=1e-5)

@@ -193,3 +193,21 @@ def test_periphery_dict_round_trip() -> None:
     assert Periphery.from_dict(Periphery.ideal().to_dict()) == Periphery.ideal()
     with pytest.raises(ConfigError, match="unknown"):
         Periphery.from_dict({"dac_bitz": 8})
+
+
+def test_eager_kernels_match_reference_expressions() -> None:
+    """The in-place eager kernels compute the same as the expressions that get compiled when fused."""
+    from memtwin.crossbar import kernels
+
+    x = torch.randn(3, 40, generator=gen(20)) * 3
+    inv = torch.tensor([[10.0], [20.0], [5.0]])
+    torch.testing.assert_close(kernels.dac_codes(x, inv, 31), kernels._dac(x, inv, 31.0))
+    part = torch.randn(6, 4, generator=gen(21)) * 50
+    gain = torch.rand(1, 4, generator=gen(22))
+    bias = torch.rand(1, 4, generator=gen(23))
+    expected = kernels._adc_first(torch.empty(6, 4), part.clone(), gain, bias, 31.0)
+    got = kernels.adc_first(part.clone(), gain, bias, 31, out=torch.empty(6, 4))
+    torch.testing.assert_close(got, expected)
+    acc = torch.randn(6, 4, generator=gen(24))
+    expected = kernels._adc_accumulate(acc.clone(), part.clone(), gain, None)
+    torch.testing.assert_close(kernels.adc_accumulate(acc.clone(), part.clone(), gain, None), expected)

@@ -16,6 +16,8 @@ COMMAND_MODULES: list[str] = [
     "memtwin.cli.experiments",
     "memtwin.cli.assess",
     "memtwin.cli.report",
+    "memtwin.cli.analyses",
+    "memtwin.cli.devices",
 ]
 
 app = typer.Typer(

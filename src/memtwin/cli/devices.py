@@ -41,18 +41,20 @@ def _pair(values: list[Any], fmt: str) -> str:
     return a if a == b else f"{a} / {b}"
 
 
-def _opt(v: float | None, scale: float, fmt: str, unit: str) -> str:
-    return "–" if v is None else f"{format(v * scale, fmt)} {unit}"
+def si(value: float, unit: str) -> str:
+    """``value`` with an SI prefix (p … k) and 4 significant digits, e.g. ``23.74 nJ``."""
+    for factor, prefix in ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")):
+        if abs(value) >= factor:
+            return f"{value / factor:.4g} {prefix}{unit}"
+    return f"{value:.4g} {unit}"
 
 
 def _table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="memtwin device presets (potentiation / depression where they differ)")
-    for col, justify in (
-        ("device", "left"), ("levels", "right"), ("bits", "right"), ("σ / bin width", "right"),
-        ("d2d (update/bounds)", "right"), ("ON/OFF", "right"), ("max V", "right"), ("energy / cycle", "right"),
-        ("drift", "left"),
-    ):  # fmt: skip
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table.add_column("device", no_wrap=True)
+    for col in ("levels", "bits", "σ/bin", "d2d u/b", "ON/OFF", "V max", "E/cycle"):
+        table.add_column(col, justify="right")
+    table.add_column("drift")
     for r in rows:
         table.add_row(
             r["name"],
@@ -61,8 +63,8 @@ def _table(rows: list[dict[str, Any]]) -> Table:
             _pair(r["sigma_over_bin_width"], ".3g"),
             f"{r['d2d_update']:.2g} / {r['d2d_bounds']:.2g}",
             f"{r['on_off_ratio']:.3g}",
-            _opt(r["max_voltage_V"], 1.0, "g", "V"),
-            _opt(r["energy_per_cycle_J"], 1e9, ".4g", "nJ"),
+            "–" if r["max_voltage_V"] is None else f"{r['max_voltage_V']:g} V",
+            "–" if r["energy_per_cycle_J"] is None else si(r["energy_per_cycle_J"], "J"),
             str(r["drift"]),
         )
     return table
@@ -118,6 +120,6 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]citation[/bold]: {device.citation or '–'}", highlight=False)
         if device.notes:
             console.print("[bold]notes[/bold]:", highlight=False)
-            console.print(device.notes, highlight=False, markup=False)
+            typer.echo(device.notes)  # already line-broken by its author; rich would re-wrap it
 
     app.add_typer(devices_app, name="devices")

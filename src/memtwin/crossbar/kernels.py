@@ -51,16 +51,14 @@ def _dac(x: Tensor, inv_step: Tensor, codes: float) -> Tensor:
     return torch.clamp(torch.round(x * inv_step), -codes, codes)
 
 
-def _adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: float | None) -> Tensor:
+def _adc_first(out: Tensor, part: Tensor, gain: Tensor, bias: Tensor | None, codes: float | None) -> Tensor:
     q = part if codes is None else torch.clamp(torch.round(part), -codes, codes)
-    return q * gain if bias is None else q * gain + bias
+    return out.copy_(q * gain if bias is None else q * gain + bias)
 
 
-def _adc_accumulate(
-    acc: Tensor, part: Tensor, gain: Tensor, bias: Tensor | None, codes: float | None
-) -> Tensor:
+def _adc_accumulate(acc: Tensor, part: Tensor, gain: Tensor, codes: float | None) -> Tensor:
     q = part if codes is None else torch.clamp(torch.round(part), -codes, codes)
-    return acc + q * gain if bias is None else acc + q * gain + bias
+    return acc.add_(q * gain)
 
 
 def _compiled(name: str, fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
@@ -94,29 +92,28 @@ def dac_codes(x: Tensor, inv_step: Tensor, codes: int) -> Tensor:
     return torch.mul(x, inv_step).round_().clamp_(-codes, codes)
 
 
-def adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None) -> Tensor:
-    """Digitize a row tile's partial output (in ADC codes) and scale it: q·gain (+ bias).
+def adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None, out: Tensor) -> Tensor:
+    """Digitize a row tile's partial output (in ADC codes) and scale it into ``out``: q·gain (+ bias).
 
-    Eager: works in place on ``part`` (a fresh matmul output owned by the caller).
+    Eager: rounds ``part`` (a fresh matmul output owned by the caller) in place.
     """
     c = None if codes is None else float(codes)
-    out = _try_fused("adc_first", _adc_first, part, gain, bias, c)
-    if out is not None:
+    fused = _try_fused("adc_first", _adc_first, out, part, gain, bias, c)
+    if fused is not None:
         return out
     if codes is not None:
         part = part.round_().clamp_(-codes, codes)
     if bias is None:
-        return part.mul_(gain)
-    return torch.addcmul(bias, part, gain, out=part)
+        return torch.mul(part, gain, out=out)
+    return torch.addcmul(bias, part, gain, out=out)
 
 
-def adc_accumulate(acc: Tensor, part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None) -> Tensor:
-    """``acc + q(part)·gain (+ bias)``: digital accumulation of another row tile (eager: in place)."""
+def adc_accumulate(acc: Tensor, part: Tensor, gain: Tensor, codes: int | None) -> Tensor:
+    """``acc += q(part)·gain``: digital accumulation of another row tile, in place."""
     c = None if codes is None else float(codes)
-    out = _try_fused("adc_acc", _adc_accumulate, acc, part, gain, bias, c)
-    if out is not None:
-        return out
+    fused = _try_fused("adc_acc", _adc_accumulate, acc, part, gain, c)
+    if fused is not None:
+        return acc
     if codes is not None:
         part = part.round_().clamp_(-codes, codes)
-    acc = acc.addcmul_(part, gain)
-    return acc if bias is None else acc.add_(bias)
+    return acc.addcmul_(part, gain)

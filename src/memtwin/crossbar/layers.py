@@ -166,6 +166,7 @@ class AnalogLayerBase(nn.Module):
         self._calib_seen = 0
         self._calib_frozen = False
         self._train_calib_seen = 0
+        self._base_batch: int | None = None  # set by AnalogModel while it runs an un-repeated batch
         self._tables: dict[tuple[str, torch.dtype], LevelTable] = {}
         self._row_tiles = self._make_row_tiles()
         self._col_slices = balanced_slices(self.n_outputs, self.periphery.tile_cols)
@@ -194,9 +195,22 @@ class AnalogLayerBase(nn.Module):
     def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
         return y
 
-    def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
-        """Analog partial product of one row tile: ``x`` (R·B, …) with ``w`` (R, outputs, rows)."""
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
+        """Analog partial product of one row tile for one repetition: ``x`` (B, …) with ``w`` (outputs,
+        rows) → (B, outputs, …)."""
         raise NotImplementedError
+
+    def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
+        """All repetitions: ``x`` (R·B, …), ``w`` (R, outputs, rows) → (R·B, outputs, …).
+
+        One matmul/conv per repetition (measured faster on CPU than ``bmm``/grouped convolution on
+        strided tile slices, which copy); the results are concatenated, so this is for the slow paths —
+        the folded forward writes each repetition straight into its slice of the output.
+        """
+        if reps == 1:
+            return self._mvm_one(x, w[0], tile)
+        b = x.shape[0] // reps
+        return torch.cat([self._mvm_one(x[r * b : (r + 1) * b], w[r], tile) for r in range(reps)])
 
     @property
     def row_tiles(self) -> list[RowTile]:
@@ -446,18 +460,46 @@ class AnalogLayerBase(nn.Module):
             return self._restore_output(self._forward_hwat(self._prepare_input(x)), shape)
         self._require_programmed()
         reps = self._repetitions
-        if x.shape[0] % reps:
+        # An input of the model's own batch size B has not been repeated yet (this is the first analog
+        # layer on its path): the DAC writes the R copies itself, saving a separate copy of the input.
+        pending = reps > 1 and self._base_batch is not None and shape[0] == self._base_batch
+        if not pending and shape[0] % reps:
             raise ConfigError(
                 f"programmed with {reps} repetitions, so the batch must be repetition-major (R·B, …); got "
-                f"a batch of {x.shape[0]}"
+                f"a batch of {shape[0]}"
             )
         x = self._prepare_input(x)
         generator = self._forward_generator(x.device)
+        if pending:
+            shape = torch.Size((reps * shape[0], *shape[1:]))
         if not self._calibration_done():
+            if pending:
+                x = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * x.shape[0], *x.shape[1:])
             y = self._forward_calibrate(x, generator)
         else:
-            y = self._forward_fast(x, generator)
+            y = self._forward_fast(x, generator, pending)
         return self._restore_output(y, shape)
+
+    _SNAPSHOT = (
+        "_calib_seen",
+        "_calib_frozen",
+        "_forward_calls",
+        "in_range",
+        "out_range",
+        "fold_w",
+        "fold_g_sq",
+        "fold_dac_inv_step",
+        "fold_out_mult",
+        "fold_noise",
+    )
+
+    def _snapshot(self) -> dict[str, Any]:
+        """Forward-pass state (calibration, noise counters), to undo a forward that failed midway."""
+        return {name: getattr(self, name) for name in self._SNAPSHOT}
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        for name, value in snapshot.items():
+            setattr(self, name, value)
 
     def _noisy(self) -> bool:
         return self.periphery.output_noise_rel > 0 or self.device_model.variability.read_noise_rel > 0
@@ -479,32 +521,54 @@ class AnalogLayerBase(nn.Module):
             return None
         return bias.reshape(1, 1, -1, *([1] * (like.dim() - 3)))
 
-    def _forward_fast(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
-        """Folded forward: DAC codes → one matmul/conv per row tile (in ADC codes) → ADC → gain (+ bias)."""
+    def _forward_fast(self, x: Tensor, generator: torch.Generator | None, pending: bool = False) -> Tensor:
+        """Folded forward: DAC codes → one matmul/conv per row tile (in ADC codes) → ADC → gain (+ bias),
+        repetition by repetition, each written straight into its slice of the output.
+
+        ``pending``: ``x`` is the un-repeated batch (B, …); the DAC broadcasts it to all R repetitions.
+        """
         p = self.periphery
         reps = self._repetitions
         assert self.fold_w is not None and self.fold_out_mult is not None
+        rows = x.shape[0] * reps if pending else x.shape[0]
         if self.fold_dac_inv_step is not None:
             assert p.dac_codes is not None
-            xq = dac_codes(x.reshape(reps, -1), self.fold_dac_inv_step[:, None], p.dac_codes).view_as(x)
+            src = x.reshape(1, -1) if pending else x.reshape(reps, -1)
+            xq = dac_codes(src, self.fold_dac_inv_step[:, None], p.dac_codes).view(rows, *x.shape[1:])
+        elif pending:
+            xq = x.unsqueeze(0).expand(reps, *x.shape).reshape(rows, *x.shape[1:])
         else:
             xq = x
+        b = rows // reps
         y: Tensor | None = None
-        for t, tile in enumerate(self._row_tiles):
-            part = self._mvm(xq, self.fold_w, tile, reps)
-            pv = part.view(reps, part.shape[0] // reps, *part.shape[1:])
-            if self.fold_g_sq is not None:
-                var = self._mvm(xq * xq, self.fold_g_sq, tile, reps).view_as(pv)
-                pv = pv + var.clamp_(min=0).sqrt_() * self._randn(pv, generator)
-            if self.fold_noise is not None:
-                pv = pv + self._col(self.fold_noise[t], pv) * self._randn(pv, generator)
-            gain = self._col(self.fold_out_mult[t], pv)
-            if y is None:
-                y = adc_first(pv, gain, self._bias_view(pv), p.adc_codes)
-            else:
-                y = adc_accumulate(y, pv, gain, None, p.adc_codes)
+        for r in range(reps):
+            xr = xq[r * b : (r + 1) * b]
+            yr: Tensor | None = None
+            for t, tile in enumerate(self._row_tiles):
+                part = self._mvm_one(xr, self.fold_w[r], tile)
+                if self.fold_g_sq is not None:
+                    var = self._mvm_one(xr * xr, self.fold_g_sq[r], tile)
+                    part = part + var.clamp_(min=0).sqrt_() * self._randn(part, generator)
+                if self.fold_noise is not None:
+                    part = part + self._col1(self.fold_noise[t, r], part) * self._randn(part, generator)
+                gain = self._col1(self.fold_out_mult[t, r], part)
+                if y is None:
+                    y = torch.empty((rows, *part.shape[1:]), dtype=part.dtype, device=part.device)
+                if yr is None:
+                    yr = adc_first(part, gain, self._bias1(part), p.adc_codes, out=y[r * b : (r + 1) * b])
+                else:
+                    yr = adc_accumulate(yr, part, gain, p.adc_codes)
         assert y is not None
-        return y.view(-1, *y.shape[2:])
+        return y
+
+    @staticmethod
+    def _col1(v: Tensor, like: Tensor) -> Tensor:
+        """(outputs,) → broadcastable against ``like`` of shape (B, outputs, …)."""
+        return v.reshape(1, v.shape[0], *([1] * (like.dim() - 2)))
+
+    def _bias1(self, like: Tensor) -> Tensor | None:
+        bias: Tensor | None = getattr(self, "bias", None)
+        return None if bias is None else self._col1(bias, like)
 
     @staticmethod
     def _randn(like: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -739,15 +803,10 @@ class AnalogLinear(AnalogLayerBase, nn.Linear):
     def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
         return y.view(*x_shape[:-1], y.shape[-1])
 
-    def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
-        tiled = len(self._row_tiles) > 1
-        ws = w[:, :, tile.rows] if tiled else w
-        if reps == 1:
-            return F.linear(x[:, tile.inputs] if tiled else x, ws[0])
-        x3 = x.view(reps, -1, x.shape[-1])
-        if tiled:
-            x3 = x3[:, :, tile.inputs]
-        return torch.bmm(x3, ws.transpose(1, 2)).view(-1, ws.shape[1])
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
+        if len(self._row_tiles) == 1:
+            return F.linear(x, w)
+        return F.linear(x[:, tile.inputs], w[:, tile.rows])
 
     def _kind(self) -> str:
         return "linear"
@@ -865,22 +924,13 @@ class AnalogConv2d(AnalogLayerBase, nn.Conv2d):
     def _conv_padding(self) -> Any:
         return 0 if self.padding_mode != "zeros" else self.padding
 
-    def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
-        single = len(self._row_tiles) == 1
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
         kh, kw = self.kernel_size
-        wk = w.view(w.shape[0], w.shape[1], self.in_channels, kh, kw)
-        if not single:
-            wk = wk[:, :, tile.inputs]
+        wk = w.view(w.shape[0], self.in_channels, kh, kw)
+        if len(self._row_tiles) > 1:
+            wk = wk[:, tile.inputs]
             x = x[:, tile.inputs]
-        padding = self._conv_padding()
-        if reps == 1:
-            return F.conv2d(x, wk[0], None, self.stride, padding, self.dilation)
-        b = x.shape[0] // reps
-        outs = [
-            F.conv2d(x[r * b : (r + 1) * b], wk[r], None, self.stride, padding, self.dilation)
-            for r in range(reps)
-        ]
-        return torch.cat(outs)
+        return F.conv2d(x, wk, None, self.stride, self._conv_padding(), self.dilation)
 
     def _kind(self) -> str:
         return "conv2d"

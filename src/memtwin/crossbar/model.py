@@ -7,12 +7,13 @@ digital. The copy is wrapped in an :class:`AnalogModel`, whose ``state_dict`` ke
 layout under ``model.`` (:meth:`AnalogModel.digital_state_dict` strips it).
 
 **Monte-Carlo repetitions.** ``program(seed, repetitions=R)`` programs R independent chips. In eval mode
-the forward takes a normal batch (B, …), repeats it R times along the batch dimension at the model input
-(repetition-major, (R·B, …)), so every layer — digital ones included — sees one bigger batch, and returns
-(R, B, …). With R = 1 the output is (B, …), exactly as the digital module would return it. The input is
-repeated at the model input rather than at the first analog layer so that digital layers before it and
-skip connections around it see the same batch as the rest of the network; the only extra cost is R copies
-of the input.
+the forward takes a normal batch (B, …) and returns (R, B, …); with R = 1 it returns (B, …), exactly as the
+digital module would. Inside, the batch is repeated R times along the batch dimension (repetition-major,
+(R·B, …)) by the first analog layer on each path, whose DAC writes the R copies while quantizing (no
+separate copy of the input); from there every layer — digital ones included — sees one bigger batch, and
+analog layers run each repetition's matmul/conv on its own conductances. If the network combines tensors
+from before and after the first analog layer (an identity skip around it), the batch sizes disagree; the
+model then undoes that forward's side effects and repeats the batch at its input instead, for good.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class AnalogModel(nn.Module):
         self._repetitions = 0
         self._seed: int | None = None
         self._t_s = 0.0
+        self._expand_at_input = False
         self.train(model.training)
 
     # -- structure -----------------------------------------------------------------------------------
@@ -179,6 +181,9 @@ class AnalogModel(nn.Module):
         """Let the programmed conductances drift to ``t_seconds`` after programming.
 
         ``compensate``: global drift compensation on/off (None: ``periphery.drift_compensation``).
+        The DAC/ADC keep the ranges calibrated so far (a chip is calibrated once, at deployment). If no
+        forward has run since ``program``, the first forwards after this call calibrate on the drifted
+        chip instead: call ``calibrate(data)`` right after ``program`` to calibrate at t = 0.
         """
         self._require_programmed()
         for _, layer in self.analog_layers():
@@ -234,9 +239,41 @@ class AnalogModel(nn.Module):
         if reps == 1:
             return self.model(x, *args, **kwargs)
         batch = x.shape[0]
-        xr = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * batch, *x.shape[1:])
-        out = self.model(xr, *args, **kwargs)
-        return _map_tensors(out, lambda t: t.view(reps, batch, *t.shape[1:]))
+        out: Any = None
+        if not self._expand_at_input:
+            out = self._forward_expanding_at_first_analog(x, args, kwargs)
+        if out is None:
+            xr = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * batch, *x.shape[1:])
+            out = self.model(xr, *args, **kwargs)
+
+        def split(t: Tensor) -> Tensor:
+            if t.shape[0] == batch:  # computed before any analog layer: the same for every repetition
+                return t.unsqueeze(0).expand(reps, *t.shape)
+            return t.reshape(reps, batch, *t.shape[1:])
+
+        return _map_tensors(out, split)
+
+    def _forward_expanding_at_first_analog(self, x: Tensor, args: Any, kwargs: Any) -> Any:
+        """Run with the batch repeated by the first analog layer on each path (digital layers before it
+        compute once). A network that mixes tensors from before and after that point (e.g. an identity
+        skip around the first analog layer) fails on the batch sizes; then the layers' state is restored
+        and None is returned, and from then on this model repeats the batch at its input."""
+        layers = [layer for _, layer in self.analog_layers()]
+        snapshots = [layer._snapshot() for layer in layers]
+        for layer in layers:
+            layer._base_batch = x.shape[0]
+        try:
+            return self.model(x, *args, **kwargs)
+        except RuntimeError as exc:
+            if isinstance(exc, torch.OutOfMemoryError):
+                raise
+            for layer, snapshot in zip(layers, snapshots, strict=True):
+                layer._restore(snapshot)
+            self._expand_at_input = True
+            return None
+        finally:
+            for layer in layers:
+                layer._base_batch = None
 
     # -- weights in and out --------------------------------------------------------------------------
     def digital_state_dict(self) -> dict[str, Tensor]:

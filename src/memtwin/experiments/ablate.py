@@ -197,15 +197,29 @@ NONIDEALITIES: tuple[Nonideality, ...] = (
         lambda d, p: max(_nonlinearity(d.potentiation), _nonlinearity(d.depression)) > SHAPE_TOLERANCE,
         _strip_nonlinearity,
     ),
-    Nonideality("dac", "DAC", True, lambda d, p: p.dac_bits is not None, lambda d, p: (d, replace(p, dac_bits=None))),
-    Nonideality("adc", "ADC", True, lambda d, p: p.adc_bits is not None, lambda d, p: (d, replace(p, adc_bits=None))),
     Nonideality(
-        "ir_drop", "IR drop", True, lambda d, p: p.wire_resistance_ohm > 0, lambda d, p: (d, replace(p, wire_resistance_ohm=0.0))
+        "dac", "DAC", True, lambda d, p: p.dac_bits is not None, lambda d, p: (d, replace(p, dac_bits=None))
     ),
     Nonideality(
-        "drift", "drift", True, lambda d, p: d.drift.get("kind") != "none", lambda d, p: (replace(d, drift={"kind": "none"}), p)
+        "adc", "ADC", True, lambda d, p: p.adc_bits is not None, lambda d, p: (d, replace(p, adc_bits=None))
     ),
-    Nonideality("read_noise", "read noise", False, lambda d, p: d.variability.read_noise_rel > 0, _strip_read_noise),
+    Nonideality(
+        "ir_drop",
+        "IR drop",
+        True,
+        lambda d, p: p.wire_resistance_ohm > 0,
+        lambda d, p: (d, replace(p, wire_resistance_ohm=0.0)),
+    ),
+    Nonideality(
+        "drift",
+        "drift",
+        True,
+        lambda d, p: d.drift.get("kind") != "none",
+        lambda d, p: (replace(d, drift={"kind": "none"}), p),
+    ),
+    Nonideality(
+        "read_noise", "read noise", False, lambda d, p: d.variability.read_noise_rel > 0, _strip_read_noise
+    ),
     Nonideality(
         "stuck_at",
         "stuck-at faults",
@@ -261,7 +275,7 @@ def ablate(
     out: str | Path,
     *,
     variant: str = "hwat_gdc",
-    time_s: float | None = None,
+    times_s: Sequence[float] | None = None,
     executor: Executor | None = None,
     progress: bool = True,
     overwrite: bool = False,
@@ -269,13 +283,21 @@ def ablate(
     """Run the ablation of ``config.device`` (on ``config.periphery``) into the run folder ``out``.
 
     ``variant``: ``hwat_gdc`` (the paper's deployed network: every configuration gets its own HWAT) or
-    ``baseline`` (the digital weights programmed as they are; much faster). ``time_s``: evaluation time
-    after programming (default: the last of ``config.times_s``).
+    ``baseline`` (the digital weights programmed as they are; much faster). ``times_s``: when after
+    programming to judge (default: t = 0, what programming leaves, and the last time of the protocol,
+    where drift has acted); every time gets its own table and verdict from the same chips.
+
+    Why t = 0 by default: some drift models redraw every conductance around its nominal target at any
+    t > 0 (AIHWKIT's Wan2022 model, the HfS2 preset's worst case, see :data:`TARGET_REDRAWING_DRIFTS`),
+    which erases the programming errors (cycle-to-cycle, device-to-device) the other items are about.
     """
     if variant not in ("baseline", "hwat_gdc"):
         raise ConfigError(f"variant must be 'baseline' or 'hwat_gdc', got {variant!r}")
-    t_eval = float(time_s if time_s is not None else max(config.times_s))
-    params = {"variant": variant, "time_s": t_eval}
+    chosen = times_s if times_s is not None else (0.0, max(config.times_s))
+    times = sorted({float(t) for t in chosen})
+    if not times or times[0] < 0:
+        raise ConfigError(f"ablation times must be >= 0 s, got {list(chosen)}")
+    params = {"variant": variant, "times_s": times}
     prepared = prepare_analysis("ablate", config, out, params, progress=progress, overwrite=overwrite)
     device = prepared.session.device
     periphery = config.periphery
@@ -292,7 +314,7 @@ def ablate(
                     per,
                     modes=(mode,),
                     variants=(variant,),
-                    times_s=(t_eval,),
+                    times_s=times,
                     labels={"config": cname, "mode": mode},
                 )
             )
@@ -311,22 +333,45 @@ def ablate(
             cname = str(job.labels["config"])
             setting, _, item = cname.partition(":")
             rows.append({"config": cname, "setting": setting, "item": item or None, **row})
-    summary = summarize_ablation(prepared.digital_accuracy, rows, ablation_items(device, periphery), device, periphery)
+    items = ablation_items(device, periphery)
+    by_time = []
+    for t in times:
+        at_t = [r for r in rows if r["time_s"] == t]
+        by_time.append(
+            {"time_s": t, **summarize_ablation(prepared.digital_accuracy, at_t, items, device, periphery)}
+        )
+    note = drift_note(device, times)
     results = {
         **prepared.base_results(),
         "device": device.name,
         "variant": variant,
-        "time_s": t_eval,
+        "times_s": times,
         "executor": info,
-        **summary,
+        "by_time": by_time,
+        "note": note,
         "analog": rows,
     }
     plot_ablation(results, prepared.run.figures)
-    csv_text = rows_csv(
-        rows,
-        ("config", "setting", "item", "mode", "variant", "time_s", "accuracy_mean", "accuracy_std", "repetitions", "accuracies"),
-    )
-    return finish_analysis(prepared, results, csv_text, ablation_markdown(results))
+    columns = ("config", "setting", "item", "mode", "variant", "time_s", "accuracy_mean", "accuracy_std",
+               "repetitions", "accuracies")  # fmt: skip
+    return finish_analysis(prepared, results, rows_csv(rows, columns), ablation_markdown(results))
+
+
+#: Drift models that redraw each conductance around its *nominal* target at t > 0 (the programming
+#: errors are forgotten; see memtwin.devices.drift.ReRamWan2022AihwkitDrift).
+TARGET_REDRAWING_DRIFTS = ("reram-wan2022-aihwkit",)
+
+
+def drift_note(device: DeviceModel, times: Sequence[float]) -> str | None:
+    """A warning when the device's drift model erases programming errors at the evaluated times > 0."""
+    kind = device.drift.get("kind")
+    if kind in TARGET_REDRAWING_DRIFTS and any(t > 0 for t in times):
+        return (
+            f"This device's drift model ({kind}, as AIHWKIT applies it) redraws every conductance around its "
+            "nominal target at any t > 0, so cycle-to-cycle and device-to-device programming errors are "
+            "forgotten there; judge those at t = 0."
+        )
+    return None
 
 
 def summarize_ablation(
@@ -369,7 +414,12 @@ def summarize_ablation(
                 "cost_alone_se": cost_se,
             }
         )
-    verdict = _verdict(table, full, {t["item"]: samples(f"off:{t['item']}") for t in table}, f_mean)
+    verdict = _verdict(
+        table,
+        {t["item"]: samples(f"off:{t['item']}") for t in table},
+        {t["item"]: samples(f"alone:{t['item']}") for t in table},
+        f_mean,
+    )
     return {
         "loss_full": {"mean": f_mean, "std": f_std, "n": len(full)},
         "loss_ideal": {"mean": i_mean, "std": i_std, "n": len(ideal)},
@@ -378,130 +428,173 @@ def summarize_ablation(
     }
 
 
-def _verdict(
-    table: Sequence[dict[str, Any]], full: list[float], off: dict[str, list[float]], full_loss: float
+def _ranking(
+    table: Sequence[dict[str, Any]], key: str, samples: dict[str, list[float]], lower_is_more: bool
 ) -> dict[str, Any]:
-    """Which item dominates, by what it recovers when switched off (ties broken by the cost alone), and
-    whether its lead over the runner-up exceeds twice the paired standard error of their difference."""
+    """The item with the largest ``key`` (``recovered_mean`` or ``cost_alone_mean``): whether it differs
+    from zero by more than 2 SE, and whether its lead over the runner-up does (paired per repetition:
+    for "recovered", less loss with the item off is more recovery, hence ``lower_is_more``)."""
+    ranked = sorted(table, key=lambda t: t[key], reverse=True)
+    top = ranked[0]
+    se_key = key.replace("_mean", "_se")
+    out: dict[str, Any] = {
+        "top": top,
+        "measurable": top[key] > max(2 * top[se_key], 1e-9),
+        "second": None,
+        "lead": None,
+        "lead_se": None,
+        "clear_lead": True,
+    }
+    if len(ranked) > 1:
+        second = ranked[1]
+        a, b = samples[second["item"]], samples[top["item"]]
+        lead, lead_se = paired_difference(a, b) if lower_is_more else paired_difference(b, a)
+        out.update(second=second, lead=lead, lead_se=lead_se, clear_lead=lead > 2 * lead_se)
+    return out
+
+
+def _ranking_text(r: dict[str, Any], key: str, what: str) -> str:
+    top, se_key = r["top"], key.replace("_mean", "_se")
+    if not r["measurable"]:
+        return f"{what}, no item costs measurable accuracy (largest: {top['label']}, {top[key]:.2f} ± {top[se_key]:.2f} points)"
+    text = f"{what}, {top['label']} costs the most: {top[key]:.2f} ± {top[se_key]:.2f} points"
+    if r["second"] is not None:
+        second = r["second"]
+        text += (
+            f" (next: {second['label']}, {second[key]:.2f} ± {second[se_key]:.2f}; lead {r['lead']:.2f} ± "
+            f"{r['lead_se']:.2f}{'' if r['clear_lead'] else ', within 2 SE'})"
+        )
+    return text
+
+
+def _verdict(
+    table: Sequence[dict[str, Any]],
+    off: dict[str, list[float]],
+    alone: dict[str, list[float]],
+    full_loss: float,
+) -> dict[str, Any]:
+    """Which item dominates, judged both ways: what switching it off recovers in the full model, and what
+    it costs alone. An item "dominates" a ranking when it is measurably above zero and leads the runner-up
+    by more than 2 paired SE. Effects can overlap (two error sources each hiding the other), so the two
+    rankings need not agree; the statement says so when they do not."""
     if not table:
-        return {"dominant": None, "dominant_alone": None, "statement": "no items to ablate", "claim_d2d_dominates": None}
-    by_off = sorted(table, key=lambda t: (t["recovered_mean"], t["cost_alone_mean"]), reverse=True)
-    by_alone = sorted(table, key=lambda t: t["cost_alone_mean"], reverse=True)
-    top = by_off[0]
-    if top["recovered_mean"] <= max(2 * top["recovered_se"], 1e-9):
         return {
             "dominant": None,
-            "dominant_alone": by_alone[0]["item"],
-            "dominant_lead_significant": False,
-            "claim_d2d_dominates": False,
-            "statement": (
-                f"No non-ideality costs measurable accuracy: the largest recovery when switching one off is "
-                f"{top['recovered_mean']:.2f} ± {top['recovered_se']:.2f} points ({top['label']}), within 2 SE "
-                f"of zero; the full model's loss is {full_loss:.2f} points."
-            ),
+            "dominant_alone": None,
+            "statement": "no items to ablate",
+            "claim_d2d_dominates": None,
         }
-    text = (
-        f"{top['label'].capitalize()} dominates: switching it off recovers {top['recovered_mean']:.2f} ± "
-        f"{top['recovered_se']:.2f} points of the full model's {full_loss:.2f}-point loss"
-    )
-    significant = True
-    if len(by_off) > 1:
-        second = by_off[1]
-        # Recovery of top minus recovery of second = loss_off(second) - loss_off(top), paired per repetition.
-        lead, lead_se = paired_difference(off[second["item"]], off[top["item"]])
-        significant = lead > 2 * lead_se
-        text += (
-            f"; the next, {second['label']}, recovers {second['recovered_mean']:.2f} ± {second['recovered_se']:.2f}"
-            f" (lead {lead:.2f} ± {lead_se:.2f}{'' if significant else ', within 2 SE: not a clear lead'})"
-        )
-    top_alone = by_alone[0]
-    if top_alone["item"] == top["item"]:
-        text += f". Alone it also costs the most: {top_alone['cost_alone_mean']:.2f} ± {top_alone['cost_alone_se']:.2f}."
-    else:
-        text += (
-            f". Alone, {top_alone['label']} costs the most ({top_alone['cost_alone_mean']:.2f} ± "
-            f"{top_alone['cost_alone_se']:.2f}; {top['label']}: {top['cost_alone_mean']:.2f} ± {top['cost_alone_se']:.2f})."
-        )
-    claim = top["item"] == "d2d_variation" and top_alone["item"] == "d2d_variation" and significant
-    text += (
-        " The paper's claim that device-to-device variation dominates is "
-        + ("supported here." if claim else "not supported by this run.")
+    by_off = _ranking(table, "recovered_mean", off, lower_is_more=True)
+    by_alone = _ranking(table, "cost_alone_mean", alone, lower_is_more=False)
+
+    def winner(r: dict[str, Any]) -> str | None:
+        return str(r["top"]["item"]) if r["measurable"] and r["clear_lead"] else None
+
+    dominant, dominant_alone = winner(by_off), winner(by_alone)
+    parts = [
+        f"Full model: {full_loss:.2f} points lost.",
+        _ranking_text(by_off, "recovered_mean", "Switched off one at a time") + ".",
+        _ranking_text(by_alone, "cost_alone_mean", "Alone (everything else ideal)") + ".",
+    ]
+    if by_off["measurable"] is False and by_alone["measurable"]:
+        parts.append("No single item recovers accuracy when switched off: the effects overlap.")
+    verdicts = [w for w in (dominant, dominant_alone) if w is not None]
+    claim = bool(verdicts) and all(w == "d2d_variation" for w in verdicts)
+    parts.append(
+        "The paper's claim that device-to-device variation dominates is "
+        + ("supported by this run." if claim else "not supported by this run.")
     )
     return {
-        "dominant": top["item"],
-        "dominant_alone": top_alone["item"],
-        "dominant_lead_significant": significant,
+        "dominant": dominant,
+        "dominant_alone": dominant_alone,
         "claim_d2d_dominates": claim,
-        "statement": text,
+        "statement": " ".join(parts),
     }
 
 
 # ------------------------------------------------------------------------------------ reporting
+def _time_text(t: float) -> str:
+    from memtwin.experiments.figures import time_label
+
+    return "0 s (just programmed)" if t == 0 else time_label(t)
+
+
 def ablation_markdown(results: dict[str, Any]) -> str:
-    """The ablation table as Markdown, with the verdict under it."""
-    head = (
-        f"# Ablation: {results['device']} on {results['task']} ({results['variant']}, t = {results['time_s']:g} s)\n\n"
-        f"Digital accuracy {100 * results['digital_accuracy']:.2f} %. Full model: loss "
-        f"{results['loss_full']['mean']:.2f} ± {results['loss_full']['std']:.2f} points; all non-idealities off: "
-        f"{results['loss_ideal']['mean']:.2f} ± {results['loss_ideal']['std']:.2f} (mean ± std over modes × repetitions).\n\n"
+    """The ablation tables (one per time) as Markdown, each with its verdict."""
+    out = (
+        f"# Ablation: {results['device']} on {results['task']} ({results['variant']})\n\n"
+        f"Digital accuracy {100 * results['digital_accuracy']:.2f} %. Losses in percentage points vs digital: "
+        "mean ± std over modes × repetitions; recovered / cost: paired mean ± SE.\n"
     )
-    rows = [
-        [
-            t["label"],
-            "yes" if t["present"] else "no",
-            f"{t['loss_off_mean']:.2f} ± {t['loss_off_std']:.2f}",
-            f"{t['recovered_mean']:+.2f} ± {t['recovered_se']:.2f}",
-            f"{t['loss_alone_mean']:.2f} ± {t['loss_alone_std']:.2f}",
-            f"{t['cost_alone_mean']:+.2f} ± {t['cost_alone_se']:.2f}",
-        ]
-        for t in results["items"]
+    header = [
+        "non-ideality",
+        "present",
+        "loss, it off",
+        "recovered (± SE)",
+        "loss, it alone",
+        "cost alone (± SE)",
     ]
-    table = markdown_table(
-        ["non-ideality", "present", "loss, it off", "recovered (± SE)", "loss, it alone", "cost alone (± SE)"], rows
-    )
-    return head + table + "\nLosses in percentage points vs digital. " + results["statement"] + "\n"
+    for s in results["by_time"]:
+        rows = [
+            [
+                t["label"],
+                "yes" if t["present"] else "no",
+                f"{t['loss_off_mean']:.2f} ± {t['loss_off_std']:.2f}",
+                f"{t['recovered_mean']:+.2f} ± {t['recovered_se']:.2f}",
+                f"{t['loss_alone_mean']:.2f} ± {t['loss_alone_std']:.2f}",
+                f"{t['cost_alone_mean']:+.2f} ± {t['cost_alone_se']:.2f}",
+            ]
+            for t in s["items"]
+        ]
+        out += (
+            f"\n## t = {_time_text(s['time_s'])}\n\nFull model: {s['loss_full']['mean']:.2f} ± "
+            f"{s['loss_full']['std']:.2f}; all off: {s['loss_ideal']['mean']:.2f} ± {s['loss_ideal']['std']:.2f}.\n\n"
+            + markdown_table(header, rows)
+            + "\n"
+            + s["statement"]
+            + "\n"
+        )
+    if results.get("note"):
+        out += f"\nNote: {results['note']}\n"
+    return out
 
 
 def plot_ablation(results: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Bars per item: accuracy recovered when switched off, and cost alone, with ±2 SE error bars."""
+    """Bars per item and time: accuracy recovered when switched off, and cost alone (±2 SE error bars)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    items = results["items"]
-    if not items:
+    panels = [s for s in results["by_time"] if s["items"]]
+    if not panels:
         return []
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.0 * len(items) + 2), 4.2))
-    x = list(range(len(items)))
-    width = 0.38
-    ax.bar(
-        [i - width / 2 for i in x],
-        [t["recovered_mean"] for t in items],
-        width,
-        yerr=[2 * t["recovered_se"] for t in items],
-        capsize=3,
-        color="#1f618d",
-        label="switched off in the full model: accuracy recovered",
+    n_items = len(panels[0]["items"])
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(len(panels) * max(5.5, 0.9 * n_items + 2), 4.4), sharey=True, squeeze=False
     )
-    ax.bar(
-        [i + width / 2 for i in x],
-        [t["cost_alone_mean"] for t in items],
-        width,
-        yerr=[2 * t["cost_alone_se"] for t in items],
-        capsize=3,
-        color="#d68910",
-        label="on alone (all else ideal): accuracy cost",
-    )
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x)
-    ax.set_xticklabels([t["label"] for t in items], rotation=30, ha="right")
-    ax.set_ylabel("accuracy (points); error bars ±2 SE")
-    ax.set_title(
-        f"{results['device']} on {results['task']}: full-model loss {results['loss_full']['mean']:.2f} points "
-        f"({results['variant']}, t = {results['time_s']:g} s)",
-        fontsize=10,
-    )
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    for ax, s in zip(axes[0], panels, strict=True):
+        items = s["items"]
+        x = list(range(len(items)))
+        width = 0.38
+        ax.bar(
+            [i - width / 2 for i in x], [t["recovered_mean"] for t in items], width,
+            yerr=[2 * t["recovered_se"] for t in items], capsize=3, color="#1f618d",
+            label="switched off in the full model: accuracy recovered",
+        )  # fmt: skip
+        ax.bar(
+            [i + width / 2 for i in x], [t["cost_alone_mean"] for t in items], width,
+            yerr=[2 * t["cost_alone_se"] for t in items], capsize=3, color="#d68910",
+            label="on alone (all else ideal): accuracy cost",
+        )  # fmt: skip
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x)
+        ax.set_xticklabels([t["label"] for t in items], rotation=30, ha="right")
+        ax.set_title(
+            f"t = {_time_text(s['time_s'])}: full-model loss {s['loss_full']['mean']:.2f} points", fontsize=10
+        )
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("accuracy (points); error bars ±2 SE")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"Ablation of {results['device']} on {results['task']} ({results['variant']})", fontsize=11)
     return save_figure(fig, out_dir, "ablation")

@@ -57,10 +57,8 @@ def simulated_nonidealities(device: DeviceModel, periphery: Periphery) -> dict[s
     present = present_nonidealities(device, periphery)
     out: dict[str, str] = {}
     for name in REPORTED_NONIDEALITIES:
-        if name == "finite_levels":
-            on = True  # every device has a finite level table; 1024 levels still quantize
-        else:
-            on = present.get(name, False)
+        # Every device has a finite level table (1024 levels still quantize), so finite levels are always on.
+        on = name == "finite_levels" or present.get(name, False)
         out[name] = "on" if on else "zero"
     return out
 
@@ -88,12 +86,12 @@ def compare_devices(
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Evaluate ``devices`` (presets, device TOMLs, …; default: every preset) with ``config``'s task,
-    protocol and periphery, into the run folder ``out``. ``config.d2d`` (if set) overrides every
-    device's device-to-device variation; otherwise each keeps its own."""
+    protocol and periphery, into the run folder ``out``. ``config.d2d`` / ``config.drift`` (if set)
+    override every device's device-to-device variation / drift model; otherwise each keeps its own."""
     specs = list(devices) if devices else list_presets()
     if not specs:
         raise ConfigError("no devices to compare")
-    models = [resolve_device(s, d2d=config.d2d) for s in specs]
+    models = [resolve_device(s, d2d=config.d2d, drift=config.drift) for s in specs]
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -104,7 +102,9 @@ def compare_devices(
     for m in models:
         m.to_toml(prepared.run.path / "devices" / f"{m.name}.toml")
     jobs = [
-        prepared.job(f"{m.name}-{mode}", m, config.periphery, modes=(mode,), times_s=times, labels={"device": m.name})
+        prepared.job(
+            f"{m.name}-{mode}", m, config.periphery, modes=(mode,), times_s=times, labels={"device": m.name}
+        )
         for m in models
         for mode in config.modes
     ]
@@ -116,9 +116,13 @@ def compare_devices(
     rows: list[dict[str, Any]] = []
     for job, res in zip(jobs, computed, strict=True):
         for row in res["rows"]:
-            m, sd, se = mean_se(loss_samples(digital, [row]))
-            rows.append({"device": job.labels["device"], **row, "loss_mean": m, "loss_std": sd, "loss_se": se})
-    summaries = [_device_summary(m, config.periphery, [r for r in rows if r["device"] == m.name]) for m in models]
+            mean, sd, se = mean_se(loss_samples(digital, [row]))
+            rows.append(
+                {"device": job.labels["device"], **row, "loss_mean": mean, "loss_std": sd, "loss_se": se}
+            )
+    summaries = [
+        _device_summary(m, config.periphery, [r for r in rows if r["device"] == m.name]) for m in models
+    ]
     results = {
         **prepared.base_results(),
         "times_s": times,
@@ -135,7 +139,18 @@ def compare_devices(
     plot_compare(results, prepared.run.figures)
     csv_text = rows_csv(
         rows,
-        ("device", "mode", "variant", "time_s", "accuracy_mean", "accuracy_std", "loss_mean", "loss_std", "repetitions", "accuracies"),
+        (
+            "device",
+            "mode",
+            "variant",
+            "time_s",
+            "accuracy_mean",
+            "accuracy_std",
+            "loss_mean",
+            "loss_std",
+            "repetitions",
+            "accuracies",
+        ),
     )
     return finish_analysis(prepared, results, csv_text, compare_markdown(results))
 
@@ -158,7 +173,10 @@ def _device_summary(device: DeviceModel, periphery: Periphery, rows: list[dict[s
         "drift": device.drift.get("kind"),
         "nonidealities": simulated_nonidealities(device, periphery),
         "losses": [
-            {k2: r[k2] for k2 in ("mode", "variant", "time_s", "loss_mean", "loss_std", "loss_se", "repetitions")}
+            {
+                k2: r[k2]
+                for k2 in ("mode", "variant", "time_s", "loss_mean", "loss_std", "loss_se", "repetitions")
+            }
             for r in rows
         ],
     }
@@ -204,7 +222,7 @@ def compare_markdown(results: dict[str, Any]) -> str:
     out = head + markdown_table(header, rows)
     lit = results["literature"]
     if lit:
-        out += f"\n## Published numbers ({REPORTED_LABEL})\n\n"
+        out += "\n## Published numbers: reported by the authors, with their own network and toolkit\n\n"
         out += markdown_table(
             ["work", "device", "network", "toolkit", "digital %", "analog %", "loss", "V max"],
             [
@@ -242,7 +260,13 @@ _BAR_COLORS = {
 
 
 def _plot_loss(results: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Fig. 6(a)/(b): horizontal bars per device, one per (mode, variant), one panel per time; the
+    published loss of a work whose device is in the comparison is a hatched bar in that device's group
+    (first panel only: published numbers carry no drift time), other published works get rows of their
+    own at the bottom."""
     plt = _plt()
+    from matplotlib.patches import Patch
+
     devices = results["devices"]
     p = results["protocol"]
     conds = [(m, v) for v in p["variants"] for m in p["modes"]]
@@ -251,42 +275,52 @@ def _plot_loss(results: dict[str, Any], out_dir: Path) -> list[Path]:
     names = [d["name"] for d in devices]
     extra = [r for r in lit if r.get("preset") not in names]
     n_rows = len(devices) + len(extra)
-    slots = len(conds) + 1  # one slot for a hatched published bar
-    height = 0.8 / slots
+    slots = len(conds) + (1 if by_preset else 0)
+    height = 0.8 / max(slots, 1)
     times = results["times_s"]
-    fig, axes = plt.subplots(1, len(times), figsize=(5.2 * len(times), 0.55 * n_rows * max(1, slots / 3) + 1.6), sharey=True)
-    axes = list(axes) if len(times) > 1 else [axes]
-    for ax, t in zip(axes, times, strict=True):
+    hatched = {"facecolor": "white", "edgecolor": "#444", "hatch": "///"}
+    fig, axes = plt.subplots(
+        1, len(times), figsize=(5.0 * len(times) + 1.5, 0.42 * n_rows * max(1.0, slots / 4) + 2.0),
+        sharey=True, squeeze=False, layout="constrained",
+    )  # fmt: skip
+    for ax, t in zip(axes[0], times, strict=True):
         for i, d in enumerate(devices):
             y0 = n_rows - 1 - i
             for k, (m, v) in enumerate(conds):
                 e = loss_of(d, m, v, t)
-                if e is None:
-                    continue
-                ax.barh(
-                    y0 + 0.4 - (k + 0.5) * height, e["loss_mean"], height, xerr=e["loss_std"], capsize=2,
-                    color=_BAR_COLORS.get((m, v), "#7f8c8d"), label=f"{m}, {VARIANT_LABELS.get(v, v)}" if i == 0 else None,
-                )  # fmt: skip
+                if e is not None:
+                    ax.barh(
+                        y0 + 0.4 - (k + 0.5) * height, e["loss_mean"], height, xerr=e["loss_std"],
+                        capsize=2, color=_BAR_COLORS.get((m, v), "#7f8c8d"), error_kw={"lw": 0.8},
+                    )  # fmt: skip
             r = by_preset.get(d["name"])
             if r is not None and t == times[0]:
-                ax.barh(
-                    y0 + 0.4 - (len(conds) + 0.5) * height, r["accuracy_loss_pct"], height, color="white",
-                    edgecolor="#444", hatch="///", label=None,
-                )  # fmt: skip
+                y = y0 + 0.4 - (len(conds) + 0.5) * height
+                ax.barh(y, r["accuracy_loss_pct"], height, **hatched)
+                ax.text(
+                    r["accuracy_loss_pct"],
+                    y,
+                    f" {r['accuracy_loss_pct']:.2f} reported",
+                    va="center",
+                    fontsize=6,
+                )
         for j, r in enumerate(extra):
-            if t != times[0]:
-                continue
-            ax.barh(n_rows - 1 - len(devices) - j, r["accuracy_loss_pct"], 0.5, color="white", edgecolor="#444", hatch="///")
-        if lit and t == times[0]:
-            ax.barh([], [], color="white", edgecolor="#444", hatch="///", label=REPORTED_LABEL)
+            if t == times[0]:
+                ax.barh(n_rows - 1 - len(devices) - j, r["accuracy_loss_pct"], 0.5, **hatched)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(f"t = {time_label(t)} after programming", fontsize=10)
-        ax.set_xlabel("accuracy loss vs digital (points)")
+        ax.set_xlabel("accuracy loss vs digital (points), mean ± std")
         ax.grid(axis="x", alpha=0.3)
-    labels = [d["name"] for d in devices] + [f"{r['work']} ({r['network']}, {r['toolkit']})"[:60] for r in extra]
-    axes[0].set_yticks([n_rows - 1 - i for i in range(n_rows)])
-    axes[0].set_yticklabels(labels, fontsize=8)
-    axes[0].legend(fontsize=7, loc="lower right")
+    labels = names + [f"{r['work']} ({r['network']})"[:50] for r in extra]
+    axes[0][0].set_yticks([n_rows - 1 - i for i in range(n_rows)])
+    axes[0][0].set_yticklabels(labels, fontsize=8)
+    handles = [
+        Patch(color=_BAR_COLORS.get(c, "#7f8c8d"), label=f"{c[0]}, {VARIANT_LABELS.get(c[1], c[1])}")
+        for c in conds
+    ]
+    if lit:
+        handles.append(Patch(**hatched, label=REPORTED_LABEL))
+    fig.legend(handles=handles, fontsize=7, loc="outside lower center", ncol=min(3, len(handles)))
     panel = TASK_PANELS.get(results["task"], results["task"])
     fig.suptitle(
         f"{panel}: same network and protocol for every device (digital {100 * results['digital_accuracy']:.2f} %)",
@@ -303,12 +337,13 @@ def _plot_voltage(results: dict[str, Any], out_dir: Path) -> list[Path]:
         y = len(devices) - 1 - i
         v = d["max_voltage_V"]
         if v is None:
-            ax.text(0.02, y, "not published", va="center", fontsize=7, color="#7f8c8d")
+            ax.text(0.02, y, "not given", va="center", fontsize=7, color="#7f8c8d")
         else:
             ax.barh(y, v, 0.6, color="#117a65")
             ax.text(v, y, f" {v:g} V", va="center", fontsize=7)
     ax.set_yticks(range(len(devices)))
     ax.set_yticklabels([d["name"] for d in reversed(devices)], fontsize=8)
+    ax.set_ylim(-0.6, len(devices) - 0.4)
     ax.set_xlabel("maximum programming voltage (V)")
     ax.set_title("(c) maximum programming voltage", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
@@ -327,11 +362,12 @@ def _plot_table(results: dict[str, Any], out_dir: Path) -> list[Path]:
         cells.append(row)
         colors.append(["#d5f5e3" if c == "✓" else "#fdfefe" for c in row])
     for r in results["literature_nonidealities"]:
-        labels.append(f"reported: {r['work']} ({r['task']}, {r['toolkit']})"[:70])
+        toolkit = r["toolkit"].split(" (")[0]
+        labels.append(f"reported: {r['work']} ({r['task']}, {toolkit})")
         row = ["✓" if c in r["nonidealities"] else "" for c in cols]
         cells.append(row)
         colors.append(["#d6eaf8" if c else "#fdfefe" for c in row])
-    fig, ax = plt.subplots(figsize=(1.0 * len(cols) + 4.5, 0.3 * len(cells) + 1.6))
+    fig, ax = plt.subplots(figsize=(1.0 * len(cols) + 4.5, 0.22 * len(cells) + 0.6))
     ax.axis("off")
     table = ax.table(
         cellText=cells, rowLabels=labels, colLabels=[c.replace("_", "\n") for c in cols], cellColours=colors,

@@ -134,7 +134,14 @@ def network_cost(
         device.mode(mode)
     if not modes:
         raise ConfigError("network_cost needs at least one programming mode")
-    analog = convert(model, device, periphery, mode=modes[0], weight_scaling=weight_scaling, weight_clip_sigma=weight_clip_sigma)
+    analog = convert(
+        model,
+        device,
+        periphery,
+        mode=modes[0],
+        weight_scaling=weight_scaling,
+        weight_clip_sigma=weight_clip_sigma,
+    )
     summaries = {s.name: s for s in analog.summary().layers}
     layers: list[LayerCost] = []
     for name, layer in analog.analog_layers():
@@ -175,7 +182,9 @@ def load_weights(model: nn.Module, path: str | Path) -> Path:
         if not candidate.is_file():
             candidate = source / CHECKPOINT_NAME
         if not candidate.is_file():
-            raise ConfigError(f"{source} holds no checkpoint (looked for checkpoints/digital/{CHECKPOINT_NAME})")
+            raise ConfigError(
+                f"{source} holds no checkpoint (looked for checkpoints/digital/{CHECKPOINT_NAME})"
+            )
         source = candidate
     if not source.is_file():
         raise ConfigError(f"checkpoint {source} does not exist")

@@ -84,7 +84,8 @@ RESULT_FILE = "result.json"
 @dataclass(frozen=True)
 class EvalJob:
     """One evaluation: ``modes`` × ``variants`` × ``times_s`` of the digital network on one device and
-    periphery, with ``seed`` selecting the programming streams (see :func:`program_seed`).
+    periphery, with ``seed`` selecting the programming streams
+    (see :func:`memtwin.experiments.evaluate.program_seed`).
 
     ``config_toml`` is the analysis' experiment config (task, data, training recipes, repetitions);
     ``modes``/``variants``/``seed`` override its own. ``parameter``/``value`` label the rows (e.g. the
@@ -238,9 +239,12 @@ class PreparedAnalysis:
     ) -> EvalJob:
         """An :class:`EvalJob` of this analysis (defaults: the config's modes, variants, times, seed)."""
         cfg = self.config
+        # The device travels whole as TOML (d2d and drift overrides already applied), so the config's own
+        # overrides are dropped: they would be applied twice, and they do not change the numbers.
+        job_config = replace(cfg, d2d=None, drift=None)
         job = EvalJob(
             name=name,
-            config_toml=cfg.to_toml(),
+            config_toml=job_config.to_toml(),
             device_toml=device.to_toml_str(),
             periphery=periphery.to_dict(),
             digital_checkpoint=str(self.digital_checkpoint),
@@ -310,12 +314,12 @@ def prepare_analysis(
     run = RunFolder(Path(out))
     analysis_toml = _analysis_toml(kind, params)
     previous = run.path / ANALYSIS_FILE
-    if not overwrite and run.state() not in (None, COMPLETE) and previous.exists():
-        if previous.read_text() != analysis_toml:
-            raise ConfigError(
-                f"{run.path} holds an unfinished {kind} analysis with other settings (see {previous}); "
-                "rerun it with the same settings to resume, or pass --overwrite"
-            )
+    resumable = not overwrite and run.state() not in (None, COMPLETE) and previous.exists()
+    if resumable and previous.read_text() != analysis_toml:
+        raise ConfigError(
+            f"{run.path} holds an unfinished {kind} analysis with other settings (see {previous}); "
+            "rerun it with the same settings to resume, or pass --overwrite"
+        )
     run.start(config.to_toml(), overwrite=overwrite)
     write_text_atomic(previous, analysis_toml)
     started = time.perf_counter()

@@ -22,7 +22,7 @@ real evaluator (jobs on an executor).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,9 @@ def _walk(points: Sequence[LossPoint], increasing: bool) -> list[LossPoint]:
     return sorted(points, key=lambda p: p.value, reverse=not increasing)
 
 
-def _first_crossing(walk: Sequence[LossPoint], losses: Sequence[float], budget: float) -> tuple[int | None, float | None]:
+def _first_crossing(
+    walk: Sequence[LossPoint], losses: Sequence[float], budget: float
+) -> tuple[int | None, float | None]:
     """Index of the first point along the walk whose loss exceeds the budget, and the linearly
     interpolated value of the crossing (None, None when no point exceeds it; (0, None) when the first does)."""
     for i, loss in enumerate(losses):
@@ -145,7 +147,9 @@ def search_threshold(
             if not inner:
                 break
             n_in = len(inner)
-            spots = (round((k + 1) * (n_in + 1) / (points_per_round + 1)) - 1 for k in range(points_per_round))
+            spots = (
+                round((k + 1) * (n_in + 1) / (points_per_round + 1)) - 1 for k in range(points_per_round)
+            )
             picks = sorted({inner[min(n_in - 1, max(0, i))] for i in spots})
             new = [float(v) for v in picks if float(v) not in points]
         else:
@@ -219,7 +223,9 @@ def _apply_sigma(d: DeviceModel, p: Periphery, v: float) -> Pair:
 
 def _apply_levels(d: DeviceModel, p: Periphery, v: float) -> Pair:
     n = int(round(v))
-    return replace(d, potentiation=resample_on_curve(d.potentiation, n), depression=resample_on_curve(d.depression, n)), p
+    return replace(
+        d, potentiation=resample_on_curve(d.potentiation, n), depression=resample_on_curve(d.depression, n)
+    ), p
 
 
 PARAMETERS: dict[str, TolerancePar] = {
@@ -263,7 +269,7 @@ def tolerance(
     *,
     budget: float = 1.0,
     parameters: Sequence[str] = ("d2d", "sigma", "levels"),
-    grids: dict[str, Sequence[float]] | None = None,
+    grids: Mapping[str, Sequence[float]] | None = None,
     variant: str = "hwat_gdc",
     time_s: float | None = None,
     rounds: int = 2,
@@ -276,9 +282,10 @@ def tolerance(
     """Search the tolerated d2d, sigma and levels of ``config.device`` for a loss ``budget`` (points).
 
     ``grids`` overrides the coarse grid of a parameter (for ``sigma``: multiples of the device's own
-    sigma). ``variant``/``time_s`` as in :func:`memtwin.experiments.ablate.ablate` (default: HWAT +
-    compensation at the first time of the protocol, where the budget applies to the freshly programmed
-    chip).
+    sigma). ``variant``: ``hwat_gdc`` (default, HWAT + compensation per point) or ``baseline``.
+    ``time_s``: when after programming the budget applies (default 0: what programming must achieve;
+    drift is a separate question, and some drift models erase programming errors at t > 0, see
+    :data:`memtwin.experiments.ablate.TARGET_REDRAWING_DRIFTS`).
     """
     if budget <= 0:
         raise ConfigError(f"budget must be > 0 points, got {budget}")
@@ -288,7 +295,7 @@ def tolerance(
     if unknown or not parameters:
         raise ConfigError(f"unknown tolerance parameter(s) {unknown}; choose from {', '.join(PARAMETERS)}")
     grids = {k: tuple(float(v) for v in g) for k, g in (grids or {}).items()}
-    t_eval = float(time_s if time_s is not None else min(config.times_s))
+    t_eval = float(time_s if time_s is not None else 0.0)
     params = {
         "budget": budget,
         "parameters": list(parameters),
@@ -304,7 +311,9 @@ def tolerance(
     periphery = config.periphery
     device.to_toml(prepared.run.path / "device.toml")
     if "sigma" in parameters and _sigma_ratio(device) == 0:
-        raise ConfigError(f"device {device.name!r} has no cycle-to-cycle sigma to scale; drop 'sigma' from the parameters")
+        raise ConfigError(
+            f"device {device.name!r} has no cycle-to-cycle sigma to scale; drop 'sigma' from the parameters"
+        )
 
     found: list[dict[str, Any]] = []
     all_rows: list[dict[str, Any]] = []
@@ -313,7 +322,9 @@ def tolerance(
         for name in parameters:
             par = PARAMETERS[name]
             rows_of: list[dict[str, Any]] = []
-            evaluator = _job_evaluator(prepared, ex, par, device, periphery, variant, t_eval, rows_of, progress)
+            evaluator = _job_evaluator(
+                prepared, ex, par, device, periphery, variant, t_eval, rows_of, progress
+            )
             res = search_threshold(
                 evaluator,
                 grids.get(name, par.grid),
@@ -339,7 +350,18 @@ def tolerance(
     }
     plot_tolerance(results, prepared.run.figures)
     csv_text = rows_csv(
-        all_rows, ("parameter", "value", "mode", "variant", "time_s", "accuracy_mean", "accuracy_std", "repetitions", "accuracies")
+        all_rows,
+        (
+            "parameter",
+            "value",
+            "mode",
+            "variant",
+            "time_s",
+            "accuracy_mean",
+            "accuracy_std",
+            "repetitions",
+            "accuracies",
+        ),
     )
     return finish_analysis(prepared, results, csv_text, tolerance_markdown(results))
 
@@ -375,7 +397,9 @@ def _job_evaluator(
             rows = [row for r in results for row in r["rows"] if row["value"] == float(v)]
             rows_out.extend(rows)
             m, sd, se = mean_se(loss_samples(prepared.digital_accuracy, rows))
-            out.append(LossPoint(value=float(v), mean=m, std=sd, se=se, n=sum(len(r["accuracies"]) for r in rows)))
+            out.append(
+                LossPoint(value=float(v), mean=m, std=sd, se=se, n=sum(len(r["accuracies"]) for r in rows))
+            )
         return out
 
     return evaluate
@@ -452,7 +476,9 @@ def tolerance_markdown(results: dict[str, Any]) -> str:
                 str(len(t["points"])),
             ]
         )
-    table = markdown_table(["parameter", "device", "threshold", "band", "bracket (within / beyond)", "points"], rows)
+    table = markdown_table(
+        ["parameter", "device", "threshold", "band", "bracket (within / beyond)", "points"], rows
+    )
     return head + table
 
 
@@ -479,7 +505,9 @@ def plot_tolerance(results: dict[str, Any], out_dir: Path) -> list[Path]:
             ax.axvspan(min(lo, hi), max(lo, hi), color="#f5b041", alpha=0.25, label="uncertainty band")
         if t["threshold"] is not None and t["censored"] is None:
             ax.axvline(t["threshold"], color="#117a65", lw=1.5, label=f"threshold {t['threshold']:.3g}")
-        ax.axvline(t["device_value"], color="grey", ls=":", lw=1, label=f"this device ({t['device_value']:.3g})")
+        ax.axvline(
+            t["device_value"], color="grey", ls=":", lw=1, label=f"this device ({t['device_value']:.3g})"
+        )
         if t["parameter"] == "levels":
             ax.set_xscale("log", base=2)
         ax.set_xlabel(f"{t['label']} ({t['unit']})")
