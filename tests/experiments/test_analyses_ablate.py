@@ -15,9 +15,11 @@ from memtwin.experiments.ablate import (
     CONTINUOUS_LEVELS,
     NONIDEALITIES,
     ablate,
+    ablation_items,
     configurations,
     present_nonidealities,
     resample_on_curve,
+    summarize_ablation,
 )
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.executors import make_executor
@@ -141,3 +143,41 @@ def test_drift_that_redraws_around_targets_hides_programming_errors(tmp_path: Pa
     assert at0["d2d_variation"]["cost_alone_mean"] > 1.0
     assert at0["d2d_variation"]["recovered_mean"] > at1["d2d_variation"]["recovered_mean"]
     assert "redraws every conductance" in results["note"]
+
+
+def _synthetic_rows(off: dict[str, list[float]], alone: dict[str, list[float]]) -> list[dict]:
+    """Rows of a fake ablation on the HfS2 items (digital accuracy 1.0): full 0.90, ideal 1.00, and the
+    given accuracies for some items; the other items change nothing."""
+    reps = len(next(iter(off.values())))
+    names = [n.name for n in ablation_items(preset("hfs2-xhameni2025"), Periphery.paper())]
+    rows = [
+        {"config": "full", "mode": "potentiation", "accuracies": [0.90] * reps},
+        {"config": "ideal", "mode": "potentiation", "accuracies": [1.0] * reps},
+    ]
+    for n in names:
+        rows.append({"config": f"off:{n}", "mode": "potentiation", "accuracies": off.get(n, [0.90] * reps)})
+        rows.append(
+            {"config": f"alone:{n}", "mode": "potentiation", "accuracies": alone.get(n, [1.0] * reps)}
+        )
+    return rows
+
+
+def test_verdict_distinguishes_a_clear_lead_from_a_tie() -> None:
+    device, periphery = preset("hfs2-xhameni2025"), Periphery.paper()
+    items_ = ablation_items(device, periphery)
+    clear = _synthetic_rows(
+        off={"d2d_variation": [0.98, 0.981, 0.979, 0.98], "ir_drop": [0.91, 0.905, 0.91, 0.915]},
+        alone={"d2d_variation": [0.92, 0.921, 0.919, 0.92], "ir_drop": [0.99, 0.995, 0.99, 0.985]},
+    )
+    summary = summarize_ablation(1.0, clear, items_, device, periphery)
+    assert summary["claim"] == "supported" and summary["dominant"] == "d2d_variation"
+    d2d = items(summary)["d2d_variation"]
+    assert d2d["recovered_mean"] == pytest.approx(8.0) and d2d["cost_alone_mean"] == pytest.approx(8.0)
+    tie = _synthetic_rows(
+        off={"d2d_variation": [0.98, 0.97, 0.99, 0.98], "ir_drop": [0.97, 0.98, 0.98, 0.975]},
+        alone={"d2d_variation": [0.92, 0.93, 0.91, 0.92], "ir_drop": [0.93, 0.92, 0.92, 0.925]},
+    )
+    summary = summarize_ablation(1.0, tie, items_, device, periphery)
+    assert summary["claim"] == "consistent" and summary["dominant"] is None
+    other = _synthetic_rows(off={"ir_drop": [0.98] * 4}, alone={"ir_drop": [0.92, 0.93, 0.92, 0.93]})
+    assert summarize_ablation(1.0, other, items_, device, periphery)["claim"] == "not supported"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -84,12 +85,68 @@ def _try_fused(name: str, fn: Callable[..., Tensor], *args: Any) -> Tensor | Non
 
 
 # -- public kernels ---------------------------------------------------------------------------------
-def dac_codes(x: Tensor, inv_step: Tensor, codes: int) -> Tensor:
-    """DAC codes of ``x`` (R, N) with per-repetition ``inv_step`` (R, 1): clamp(round(x/step))."""
+class _LastDac:
+    """The last DAC conversion, reused when the next analog layer converts the very same tensor with the
+    same step (e.g. a residual block's input feeds the upper conv and the 1×1 shortcut conv: their DACs
+    calibrate to the same range on the same data, so the codes are identical). The source is held by weak
+    reference and its in-place version counter is checked, so a modified or new tensor never matches."""
+
+    source: Any = None
+    version = -1
+    shape: tuple[int, ...] = ()
+    inv_step: Tensor | None = None
+    codes = 0
+    result: Tensor | None = None
+
+
+def _cached_dac(x: Tensor, source: Tensor, inv_step: Tensor, codes: int) -> Tensor | None:
+    c = _LastDac
+    if (
+        c.result is None
+        or c.shape != tuple(x.shape)
+        or c.source is None
+        or c.source() is not source
+        or c.version != source._version
+        or c.codes != codes
+        or c.inv_step is None
+        or c.inv_step.shape != inv_step.shape
+        or not torch.equal(c.inv_step, inv_step)
+    ):
+        return None
+    return c.result
+
+
+def dac_codes(x: Tensor, inv_step: Tensor, codes: int, source: Tensor | None = None) -> Tensor:
+    """DAC codes of ``x`` (R, N) with per-repetition ``inv_step`` (R, 1): clamp(round(x/step)).
+
+    ``source``: the layer input ``x`` is a view of; with autograd off, a repeated conversion of the same
+    source with the same steps returns the previous result (see :class:`_LastDac`).
+    """
+    cacheable = source is not None and not torch.is_grad_enabled()
+    if cacheable:
+        assert source is not None
+        hit = _cached_dac(x, source, inv_step, codes)
+        if hit is not None:
+            return hit
     out = _try_fused("dac", _dac, x, inv_step, float(codes))
-    if out is not None:
-        return out
-    return torch.mul(x, inv_step).round_().clamp_(-codes, codes)
+    if out is None:
+        out = torch.mul(x, inv_step).round_().clamp_(-codes, codes)
+    if cacheable:
+        assert source is not None
+        _LastDac.source = weakref.ref(source)
+        _LastDac.version = source._version
+        _LastDac.shape = tuple(x.shape)
+        _LastDac.inv_step = inv_step.clone()
+        _LastDac.codes = codes
+        _LastDac.result = out
+    return out
+
+
+def clear_dac_cache() -> None:
+    """Drop the reference to the last DAC result (frees its memory)."""
+    _LastDac.source = None
+    _LastDac.result = None
+    _LastDac.inv_step = None
 
 
 def adc_first(part: Tensor, gain: Tensor, bias: Tensor | None, codes: int | None, out: Tensor) -> Tensor:

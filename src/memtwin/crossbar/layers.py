@@ -534,7 +534,8 @@ class AnalogLayerBase(nn.Module):
         if self.fold_dac_inv_step is not None:
             assert p.dac_codes is not None
             src = x.reshape(1, -1) if pending else x.reshape(reps, -1)
-            xq = dac_codes(src, self.fold_dac_inv_step[:, None], p.dac_codes).view(rows, *x.shape[1:])
+            xq = dac_codes(src, self.fold_dac_inv_step[:, None], p.dac_codes, source=x)
+            xq = xq.view(rows, *x.shape[1:])
         elif pending:
             xq = x.unsqueeze(0).expand(reps, *x.shape).reshape(rows, *x.shape[1:])
         else:

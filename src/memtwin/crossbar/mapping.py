@@ -89,7 +89,7 @@ def pulse_counts_ste(w: Tensor, scale: Tensor, levels: int) -> Tensor:
 def split_differential(n: Tensor, w: Tensor, levels_increase: bool) -> tuple[Tensor, Tensor]:
     """Pulse counts for (G⁺, G⁻): the pulsed device is G⁺ for w > 0 in a rising (potentiation) table
     and G⁻ for w > 0 in a falling (depression) table; the other device stays at level 0."""
-    zero = torch.zeros_like(n)
+    zero = torch.zeros((), dtype=n.dtype, device=n.device)
     pos = w > 0
     neg = w < 0
     if levels_increase:

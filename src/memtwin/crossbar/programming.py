@@ -49,6 +49,8 @@ class LevelTable:
     g_min_S: float
     g_max_S: float
     increasing: bool
+    linear_step_S: float | None = None  # Δ_n = n·step exactly (a table built on a linear fit)
+    uniform_sigma_S: float | None = None  # the same σ for every level
 
     @classmethod
     def from_mode(
@@ -57,6 +59,12 @@ class LevelTable:
         g = torch.tensor(mode.g_levels_S, dtype=dtype, device=device)
         s = torch.tensor(mode.sigma_S, dtype=dtype, device=device)
         g_levels = mode.g_levels_S
+        step = (g_levels[-1] - g_levels[0]) / (mode.levels - 1)
+        linear = all(
+            abs(gn - (g_levels[0] + n * step)) <= 1e-9 * abs(g_levels[-1] - g_levels[0])
+            for n, gn in enumerate(g_levels)
+        )
+        uniform = all(sn == mode.sigma_S[0] for sn in mode.sigma_S)
         return cls(
             g_S=g,
             sigma_S=s,
@@ -66,6 +74,8 @@ class LevelTable:
             g_min_S=min(g_levels),
             g_max_S=max(g_levels),
             increasing=g_levels[-1] > g_levels[0],
+            linear_step_S=step if linear else None,
+            uniform_sigma_S=mode.sigma_S[0] if uniform else None,
         )
 
     @property
@@ -87,6 +97,8 @@ def level_delta(table: LevelTable, n: Tensor) -> Tensor:
     delta = table.delta_S
     if not torch.is_floating_point(n):
         return delta[n]
+    if table.linear_step_S is not None:  # exact for linear tables, one multiply instead of a look-up
+        return n * table.linear_step_S
     n0 = torch.floor(n.detach()).clamp(0, table.levels - 2)
     frac = n - n0
     i0 = n0.to(torch.int64)
@@ -94,8 +106,10 @@ def level_delta(table: LevelTable, n: Tensor) -> Tensor:
     return d0 + frac * (delta[i0 + 1] - d0)
 
 
-def level_sigma(table: LevelTable, n: Tensor) -> Tensor:
+def level_sigma(table: LevelTable, n: Tensor) -> Tensor | float:
     """Cycle-to-cycle σ of the level each device is programmed to."""
+    if table.uniform_sigma_S is not None:
+        return table.uniform_sigma_S
     idx = n if not torch.is_floating_point(n) else torch.round(n.detach()).to(torch.int64)
     return table.sigma_S[idx.clamp(0, table.levels - 1)]
 
@@ -146,12 +160,11 @@ def saturate(delta_S: Tensor, table: LevelTable, bound: Tensor | None) -> Tensor
     """Saturate |Δ| at this device's own extreme, |Δ_top|·(1 + β) (nominal: |Δ_top|)."""
     d = table.direction
     magnitude = delta_S * d  # >= 0
+    # clamp()/where(), not minimum(): a device exactly at its bound (every top-level weight without bound
+    # spread) passes the full gradient in hardware-aware training, not half of it.
     if bound is None:
-        cap = torch.full_like(magnitude, table.top_delta_S)
-    else:
-        cap = table.top_delta_S * (1.0 + bound).clamp(min=MIN_FACTOR)
-    # where(), not minimum(): a device exactly at its bound (every top-level weight without bound spread)
-    # passes the full gradient in hardware-aware training, not half of it.
+        return d * magnitude.clamp(max=table.top_delta_S)
+    cap = table.top_delta_S * (1.0 + bound).clamp(min=MIN_FACTOR)
     return d * torch.where(magnitude > cap, cap, magnitude)
 
 
@@ -162,7 +175,7 @@ def zero_state(table: LevelTable, offset: Tensor | None, like: Tensor) -> Tensor
     return table.g0_S * (1.0 + offset)
 
 
-def programming_noise(sigma_S: Tensor, noise: Tensor) -> Tensor:
+def programming_noise(sigma_S: Tensor | float, noise: Tensor) -> Tensor:
     """Cycle-to-cycle programming error σ_n·ε."""
     return sigma_S * noise
 
