@@ -114,8 +114,8 @@ def bench(
         set_fused_kernels(kernel == "fused")
         label = "fused" if kernel == "fused" else "eager"
         print(f"  [{label} converter kernels]")
-        for reps in (1, 5):
-            _bench_analog(model, x, device, periphery, runs, reps, reference)
+        for reps, chunk in ((1, None), (5, None), (5, 1)):
+            _bench_analog(model, x, device, periphery, runs, reps, chunk, reference)
     set_fused_kernels(False)
 
 
@@ -126,10 +126,12 @@ def _bench_analog(
     periphery: Periphery,
     runs: int,
     reps: int,
+    chunk: int | None,
     reference: dict[int, torch.Tensor],
 ) -> None:
     with torch.inference_mode():
         analog = convert(model, device, periphery).eval()
+        analog.repetition_chunk = chunk
         start = time.perf_counter()
         analog.program(seed=0, repetitions=reps)
         programming = time.perf_counter() - start
@@ -145,9 +147,11 @@ def _bench_analog(
         t = _paired_times(lambda: model(x), lambda: analog(x), runs)
     best = t["a_min"] / (reps * t["d_min"])
     median = t["a_median"] / (reps * t["d_median"])
-    what = "1 repetition" if reps == 1 else f"{reps} stacked reps"
+    what = (
+        "1 repetition" if reps == 1 else f"{reps} reps, " + ("one pass" if chunk is None else "chunks of 1")
+    )
     print(
-        f"    {what:<16} best: digital {1e3 * t['d_min']:7.1f} ms, analog {1e3 * t['a_min']:8.1f} ms -> "
+        f"    {what:<20} best: digital {1e3 * t['d_min']:7.1f} ms, analog {1e3 * t['a_min']:8.1f} ms -> "
         f"{best:4.2f}x per repetition (median {median:4.2f}x); programming {programming:.2f} s, "
         f"first call {first:.1f} s"
     )

@@ -48,6 +48,11 @@ def test_decreasing_integer_loss_finds_the_smallest_count() -> None:
     assert (res.last_within, res.first_beyond) == (30, 29)
     assert res.band == (30, 30)
     assert all(float(v).is_integer() for c in fake.calls for v in c)
+    # With SE 0.02 the band ends are evaluated counts: mean + 0.04 <= 1 down to 32, mean - 0.04 down to 29.
+    noisy = search_threshold(
+        Fake(lambda n: 30.0 / n, se=0.02), (2, 4, 8, 16, 32, 64), 1.0, increasing=False, integer=True
+    )
+    assert noisy.threshold == 30 and noisy.band == (32, 29)
 
 
 def test_first_crossing_from_the_safe_end_is_kept_when_noise_dips_back() -> None:

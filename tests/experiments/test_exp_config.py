@@ -11,6 +11,7 @@ def test_toml_round_trip_is_lossless(tmp_path):
     cfg = ExperimentConfig.for_task(
         "mnist",
         d2d=0.25,
+        drift="hfs2-retention",
         subset=1000,
         times_s=(1.0, 3600.0),
         modes=("depression",),

@@ -175,7 +175,7 @@ def _tolerance_table(results: dict[str, Any]) -> Table:
             f"{t['kind']} {t['label']}",
             f(t["device_value"]),
             thr,
-            f"{f(t['band'][0])} – {f(t['band'][1])}",
+            f"{f(t['band_range'][0])} – {f(t['band_range'][1])}",
             str(len(t["points"])),
         )
     return table

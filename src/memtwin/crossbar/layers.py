@@ -45,7 +45,7 @@ from memtwin.crossbar.drift import (
     reference_read,
 )
 from memtwin.crossbar.irdrop import tiled_pair_ir_drop_factors
-from memtwin.crossbar.kernels import adc_accumulate, adc_first, dac_codes
+from memtwin.crossbar.kernels import adc_accumulate, adc_first, dac_codes, scratch
 from memtwin.crossbar.mapping import (
     check_clip_sigma,
     check_weight_scaling,
@@ -167,6 +167,7 @@ class AnalogLayerBase(nn.Module):
         self._calib_frozen = False
         self._train_calib_seen = 0
         self._base_batch: int | None = None  # set by AnalogModel while it runs an un-repeated batch
+        self._rep_window: tuple[int, int] | None = None  # set by AnalogModel for chunked repetitions
         self._tables: dict[tuple[str, torch.dtype], LevelTable] = {}
         self._row_tiles = self._make_row_tiles()
         self._col_slices = balanced_slices(self.n_outputs, self.periphery.tile_cols)
@@ -195,9 +196,10 @@ class AnalogLayerBase(nn.Module):
     def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
         return y
 
-    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile, scratch_ok: bool = False) -> Tensor:
         """Analog partial product of one row tile for one repetition: ``x`` (B, …) with ``w`` (outputs,
-        rows) → (B, outputs, …)."""
+        rows) → (B, outputs, …). ``scratch_ok``: the result may live in a scratch buffer (the caller
+        consumes it before the next partial product)."""
         raise NotImplementedError
 
     def _mvm(self, x: Tensor, w: Tensor, tile: RowTile, reps: int) -> Tensor:
@@ -459,25 +461,29 @@ class AnalogLayerBase(nn.Module):
         if self.training:
             return self._restore_output(self._forward_hwat(self._prepare_input(x)), shape)
         self._require_programmed()
-        reps = self._repetitions
+        r0, r1 = self._rep_window if self._rep_window is not None else (0, self._repetitions)
+        active = r1 - r0
         # An input of the model's own batch size B has not been repeated yet (this is the first analog
-        # layer on its path): the DAC writes the R copies itself, saving a separate copy of the input.
-        pending = reps > 1 and self._base_batch is not None and shape[0] == self._base_batch
-        if not pending and shape[0] % reps:
+        # layer on its path): the DAC writes the copies for the active repetitions itself.
+        pending = self._base_batch is not None and shape[0] == self._base_batch
+        if not pending and shape[0] % active:
             raise ConfigError(
-                f"programmed with {reps} repetitions, so the batch must be repetition-major (R·B, …); got "
+                f"{active} repetitions are evaluated, so the batch must be repetition-major (R·B, …); got "
                 f"a batch of {shape[0]}"
             )
         x = self._prepare_input(x)
-        generator = self._forward_generator(x.device)
         if pending:
-            shape = torch.Size((reps * shape[0], *shape[1:]))
+            shape = torch.Size((active * shape[0], *shape[1:]))
+        if r0 == 0 and self._noisy():
+            self._forward_calls += 1  # one noise draw per model forward, however it is chunked
         if not self._calibration_done():
-            if pending:
-                x = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * x.shape[0], *x.shape[1:])
-            y = self._forward_calibrate(x, generator)
+            if active != self._repetitions:
+                raise ConfigError("the converters calibrate on forwards over all repetitions at once")
+            if pending and active > 1:
+                x = x.unsqueeze(0).expand(active, *x.shape).reshape(active * x.shape[0], *x.shape[1:])
+            y = self._forward_calibrate(x, self._noise_generators(x.device, 0, active))
         else:
-            y = self._forward_fast(x, generator, pending)
+            y = self._forward_fast(x, r0, r1, pending)
         return self._restore_output(y, shape)
 
     _SNAPSHOT = (
@@ -504,12 +510,6 @@ class AnalogLayerBase(nn.Module):
     def _noisy(self) -> bool:
         return self.periphery.output_noise_rel > 0 or self.device_model.variability.read_noise_rel > 0
 
-    def _forward_generator(self, device: torch.device) -> torch.Generator | None:
-        if not self._noisy():
-            return None
-        self._forward_calls += 1
-        return make_generator(device, FORWARD, self._seed, self.layer_index, self._forward_calls)
-
     @staticmethod
     def _col(v: Tensor, like: Tensor) -> Tensor:
         """(R, outputs) → broadcastable against ``like`` of shape (R, B, outputs, …)."""
@@ -521,32 +521,37 @@ class AnalogLayerBase(nn.Module):
             return None
         return bias.reshape(1, 1, -1, *([1] * (like.dim() - 3)))
 
-    def _forward_fast(self, x: Tensor, generator: torch.Generator | None, pending: bool = False) -> Tensor:
-        """Folded forward: DAC codes → one matmul/conv per row tile (in ADC codes) → ADC → gain (+ bias),
-        repetition by repetition, each written straight into its slice of the output.
+    def _forward_fast(self, x: Tensor, r0: int, r1: int, pending: bool) -> Tensor:
+        """Folded forward of repetitions r0..r1−1: DAC codes → one matmul/conv per row tile (in ADC codes)
+        → ADC → gain (+ bias), repetition by repetition, each written straight into its output slice.
 
-        ``pending``: ``x`` is the un-repeated batch (B, …); the DAC broadcasts it to all R repetitions.
+        ``pending``: ``x`` is the un-repeated batch (B, …); the DAC broadcasts it to the repetitions.
+        Noise (output, read) comes from one stream per (repetition, forward call), so repetition r sees
+        the same noise whether it is evaluated alone, with others, or in chunks.
         """
         p = self.periphery
-        reps = self._repetitions
+        active = r1 - r0
         assert self.fold_w is not None and self.fold_out_mult is not None
-        rows = x.shape[0] * reps if pending else x.shape[0]
+        rows = x.shape[0] * active if pending else x.shape[0]
         if self.fold_dac_inv_step is not None:
             assert p.dac_codes is not None
-            src = x.reshape(1, -1) if pending else x.reshape(reps, -1)
-            xq = dac_codes(src, self.fold_dac_inv_step[:, None], p.dac_codes, source=x)
-            xq = xq.view(rows, *x.shape[1:])
-        elif pending:
-            xq = x.unsqueeze(0).expand(reps, *x.shape).reshape(rows, *x.shape[1:])
+            src = x.reshape(1, -1) if pending else x.reshape(active, -1)
+            inv = self.fold_dac_inv_step[r0:r1, None]
+            buf = scratch("dac", (active, src.shape[1]), x)
+            xq = dac_codes(src, inv, p.dac_codes, out=buf).view(rows, *x.shape[1:])
+        elif pending and active > 1:
+            xq = x.unsqueeze(0).expand(active, *x.shape).reshape(rows, *x.shape[1:])
         else:
             xq = x
-        b = rows // reps
+        b = rows // active
         y: Tensor | None = None
-        for r in range(reps):
-            xr = xq[r * b : (r + 1) * b]
+        for i, r in enumerate(range(r0, r1)):
+            xr = xq[i * b : (i + 1) * b]
+            generators = self._noise_generators(x.device, r, r + 1)
+            generator = None if generators is None else generators[0]
             yr: Tensor | None = None
             for t, tile in enumerate(self._row_tiles):
-                part = self._mvm_one(xr, self.fold_w[r], tile)
+                part = self._mvm_one(xr, self.fold_w[r], tile, scratch_ok=True)
                 if self.fold_g_sq is not None:
                     var = self._mvm_one(xr * xr, self.fold_g_sq[r], tile)
                     part = part + var.clamp_(min=0).sqrt_() * self._randn(part, generator)
@@ -556,7 +561,7 @@ class AnalogLayerBase(nn.Module):
                 if y is None:
                     y = torch.empty((rows, *part.shape[1:]), dtype=part.dtype, device=part.device)
                 if yr is None:
-                    yr = adc_first(part, gain, self._bias1(part), p.adc_codes, out=y[r * b : (r + 1) * b])
+                    yr = adc_first(part, gain, self._bias1(part), p.adc_codes, out=y[i * b : (i + 1) * b])
                 else:
                     yr = adc_accumulate(yr, part, gain, p.adc_codes)
         assert y is not None
@@ -573,9 +578,30 @@ class AnalogLayerBase(nn.Module):
 
     @staticmethod
     def _randn(like: Tensor, generator: torch.Generator | None) -> Tensor:
+        assert generator is not None, "noise needs a seeded generator"
         return torch.randn(like.shape, generator=generator, device=like.device, dtype=like.dtype)
 
-    def _forward_calibrate(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+    def _noise_generators(self, device: torch.device, r0: int, r1: int) -> list[torch.Generator] | None:
+        """One forward-noise stream per repetition and model forward call (None: no noise)."""
+        if not self._noisy():
+            return None
+        return [
+            make_generator(device, FORWARD, self._seed, self.layer_index, r, self._forward_calls)
+            for r in range(r0, r1)
+        ]
+
+    @staticmethod
+    def _randn_reps(like: Tensor, generators: list[torch.Generator] | None) -> Tensor:
+        """Standard normal noise shaped like ``like`` (R, B, …), repetition r from ``generators[r]``."""
+        assert generators is not None, "noise needs seeded generators"
+        return torch.stack(
+            [
+                torch.randn(like.shape[1:], generator=g, device=like.device, dtype=like.dtype)
+                for g in generators
+            ]
+        )
+
+    def _forward_calibrate(self, x: Tensor, generators: list[torch.Generator] | None) -> Tensor:
         """Slow path while the converters calibrate: update the ranges with this batch, then quantize."""
         assert self.w_eff is not None and self.w_scale is not None and self.compensation is not None
         p = self.periphery
@@ -591,7 +617,7 @@ class AnalogLayerBase(nn.Module):
             g_sq=self.g_sq_eff,
             out_factor=out_factor,
             in_range=self.in_range,
-            generator=generator,
+            generators=generators,
             range_mode="calibrate",
         )
         self._calib_seen += 1
@@ -617,7 +643,7 @@ class AnalogLayerBase(nn.Module):
         g_sq: Tensor | None,
         out_factor: Tensor,
         in_range: Tensor | None,
-        generator: torch.Generator | None,
+        generators: list[torch.Generator] | None,
         range_mode: str,
     ) -> Tensor:
         """Reference implementation in physical units (x·S), differentiable (straight-through).
@@ -640,7 +666,7 @@ class AnalogLayerBase(nn.Module):
             pv = part.view(reps, part.shape[0] // reps, *part.shape[1:])
             if g_sq is not None:
                 var = self._mvm(xq * xq, g_sq, tile, reps).view_as(pv)
-                pv = pv + var.clamp(min=0).sqrt() * self._randn(pv, generator)
+                pv = pv + var.clamp(min=0).sqrt() * self._randn_reps(pv, generators)
             if p.needs_output_range:
                 if range_mode == "fixed":
                     assert self.out_range is not None
@@ -652,7 +678,7 @@ class AnalogLayerBase(nn.Module):
                 new_ranges.append(rng)
                 rv = self._col(rng, pv)
                 if p.output_noise_rel > 0:
-                    pv = pv + p.output_noise_rel * rv * self._randn(pv, generator)
+                    pv = pv + p.output_noise_rel * rv * self._randn_reps(pv, generators)
                 if p.adc_bits is not None:
                     assert p.adc_codes is not None
                     live = rv > 0
@@ -699,7 +725,7 @@ class AnalogLayerBase(nn.Module):
             g_sq=g_sq,
             out_factor=out_factor,
             in_range=in_range,
-            generator=gen,
+            generators=[gen],
             range_mode="dynamic",
         )
 
@@ -804,10 +830,14 @@ class AnalogLinear(AnalogLayerBase, nn.Linear):
     def _restore_output(self, y: Tensor, x_shape: torch.Size) -> Tensor:
         return y.view(*x_shape[:-1], y.shape[-1])
 
-    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
-        if len(self._row_tiles) == 1:
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile, scratch_ok: bool = False) -> Tensor:
+        if len(self._row_tiles) > 1:
+            x = x[:, tile.inputs]
+            w = w[:, tile.rows]
+        buf = scratch("partial", (x.shape[0], w.shape[0]), x) if scratch_ok else None
+        if buf is None:
             return F.linear(x, w)
-        return F.linear(x[:, tile.inputs], w[:, tile.rows])
+        return torch.mm(x, w.t(), out=buf)
 
     def _kind(self) -> str:
         return "linear"
@@ -925,7 +955,7 @@ class AnalogConv2d(AnalogLayerBase, nn.Conv2d):
     def _conv_padding(self) -> Any:
         return 0 if self.padding_mode != "zeros" else self.padding
 
-    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile) -> Tensor:
+    def _mvm_one(self, x: Tensor, w: Tensor, tile: RowTile, scratch_ok: bool = False) -> Tensor:
         kh, kw = self.kernel_size
         wk = w.view(w.shape[0], self.in_channels, kh, kw)
         if len(self._row_tiles) > 1:

@@ -89,6 +89,18 @@ class CrossbarSummary:
         return "\n".join(lines)
 
 
+def _concat_outputs(outs: list[Any]) -> Any:
+    """Concatenate per-chunk outputs (tensors, or tuples/lists/dicts of them) along the repetition dim."""
+    first = outs[0]
+    if isinstance(first, Tensor):
+        return torch.cat(outs)
+    if isinstance(first, tuple | list):
+        return type(first)(_concat_outputs([o[i] for o in outs]) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _concat_outputs([o[k] for o in outs]) for k in first}
+    return first
+
+
 def _map_tensors(out: Any, fn: Any) -> Any:
     if isinstance(out, Tensor):
         return fn(out)
@@ -131,6 +143,10 @@ class AnalogModel(nn.Module):
         self._seed: int | None = None
         self._t_s = 0.0
         self._expand_at_input = False
+        #: Evaluate the repetitions in chunks of this many (None: all in one vectorized pass). Results are
+        #: identical; on a CPU with large batches, chunks of 1 avoid activation tensors R times the batch,
+        #: whose allocation (page faults) costs more than the vectorization saves.
+        self.repetition_chunk: int | None = None
         self.train(model.training)
 
     # -- structure -----------------------------------------------------------------------------------
@@ -238,27 +254,50 @@ class AnalogModel(nn.Module):
         reps = self._repetitions
         if reps == 1:
             return self.model(x, *args, **kwargs)
+        layers = [layer for _, layer in self.analog_layers()]
+        chunk = self.repetition_chunk
+        if chunk is None or chunk >= reps or any(not layer._calibration_done() for layer in layers):
+            return self._forward_window(x, args, kwargs, layers, 0, reps)
+        outs = [
+            self._forward_window(x, args, kwargs, layers, r0, min(reps, r0 + chunk))
+            for r0 in range(0, reps, chunk)
+        ]
+        return _concat_outputs(outs)
+
+    def _forward_window(
+        self, x: Tensor, args: Any, kwargs: Any, layers: list[AnalogLayerBase], r0: int, r1: int
+    ) -> Any:
+        """Repetitions r0..r1−1 in one pass; output (r1 − r0, B, …)."""
+        active = r1 - r0
         batch = x.shape[0]
-        out: Any = None
-        if not self._expand_at_input:
-            out = self._forward_expanding_at_first_analog(x, args, kwargs)
-        if out is None:
-            xr = x.unsqueeze(0).expand(reps, *x.shape).reshape(reps * batch, *x.shape[1:])
-            out = self.model(xr, *args, **kwargs)
+        window = None if (r0, r1) == (0, self._repetitions) else (r0, r1)
+        for layer in layers:
+            layer._rep_window = window
+        try:
+            out: Any = None
+            if not self._expand_at_input or active == 1:
+                out = self._forward_expanding_at_first_analog(x, args, kwargs, layers)
+            if out is None:
+                xr = x.unsqueeze(0).expand(active, *x.shape).reshape(active * batch, *x.shape[1:])
+                out = self.model(xr, *args, **kwargs)
+        finally:
+            for layer in layers:
+                layer._rep_window = None
 
         def split(t: Tensor) -> Tensor:
-            if t.shape[0] == batch:  # computed before any analog layer: the same for every repetition
-                return t.unsqueeze(0).expand(reps, *t.shape)
-            return t.reshape(reps, batch, *t.shape[1:])
+            if active > 1 and t.shape[0] == batch:  # computed before any analog layer: same for all
+                return t.unsqueeze(0).expand(active, *t.shape)
+            return t.reshape(active, batch, *t.shape[1:])
 
         return _map_tensors(out, split)
 
-    def _forward_expanding_at_first_analog(self, x: Tensor, args: Any, kwargs: Any) -> Any:
+    def _forward_expanding_at_first_analog(
+        self, x: Tensor, args: Any, kwargs: Any, layers: list[AnalogLayerBase]
+    ) -> Any:
         """Run with the batch repeated by the first analog layer on each path (digital layers before it
         compute once). A network that mixes tensors from before and after that point (e.g. an identity
         skip around the first analog layer) fails on the batch sizes; then the layers' state is restored
         and None is returned, and from then on this model repeats the batch at its input."""
-        layers = [layer for _, layer in self.analog_layers()]
         snapshots = [layer._snapshot() for layer in layers]
         for layer in layers:
             layer._base_batch = x.shape[0]

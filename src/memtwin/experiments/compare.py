@@ -278,7 +278,7 @@ def _plot_loss(results: dict[str, Any], out_dir: Path) -> list[Path]:
     slots = len(conds) + (1 if by_preset else 0)
     height = 0.8 / max(slots, 1)
     times = results["times_s"]
-    hatched = {"facecolor": "white", "edgecolor": "#444", "hatch": "///"}
+    hatched: dict[str, Any] = {"facecolor": "white", "edgecolor": "#444", "hatch": "///"}
     fig, axes = plt.subplots(
         1, len(times), figsize=(5.0 * len(times) + 1.5, 0.42 * n_rows * max(1.0, slots / 4) + 2.0),
         sharey=True, squeeze=False, layout="constrained",

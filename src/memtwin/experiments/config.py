@@ -20,8 +20,8 @@ from memtwin.training.config import TrainConfig, default_hwat_config, default_tr
 MODES = ("potentiation", "depression")
 VARIANTS = ("baseline", "hwat_gdc")
 TASKS = ("digits", "mnist", "cifar10")
-#: 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
-DEFAULT_TIMES_S = (1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
+#: Just programmed (0 s: no drift yet), then 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
+DEFAULT_TIMES_S = (0.0, 1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
 
 
 @dataclass(frozen=True)
@@ -122,24 +122,7 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
         data = dict(data)
-        known = {
-            "task",
-            "device",
-            "data_dir",
-            "d2d",
-            "modes",
-            "variants",
-            "repetitions",
-            "times_s",
-            "seed",
-            "subset",
-            "test_subset",
-            "device_kind",
-            "digital",
-            "hwat",
-            "periphery",
-            "sweep",
-        }
+        known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")

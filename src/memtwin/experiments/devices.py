@@ -23,8 +23,10 @@ class ResolvedDevice:
 
 
 #: Measurements of potentiation/depression hold no retention data; like the paper, memtwin then assumes
-#: the ReRAM drift of Wan et al. (2022) as implemented in AIHWKIT, as a worst case.
-MEASURED_DEVICE_DRIFT = "reram-wan2022-aihwkit"
+#: the ReRAM drift of Wan et al. (2022) as a worst case: the physical variant, rescaled to the device's
+#: range and added to its own programmed state (AIHWKIT's variant, ``reram-wan2022-aihwkit``, redraws
+#: every device around its target and so forgets the measured programming noise after t = 0).
+MEASURED_DEVICE_DRIFT = "reram-wan2022"
 
 
 def resolve_device(spec: str, *, d2d: float | None = None, drift: str | None = None) -> DeviceModel:

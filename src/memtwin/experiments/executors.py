@@ -350,6 +350,8 @@ class RayExecutor(Executor):
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True}
             if address is None:
                 kwargs["num_cpus"] = self.workers
+                # Ray starts local workers at niceness 15; on a busy workstation they then starve.
+                os.environ.setdefault("RAY_worker_niceness", "0")
             else:
                 kwargs["address"] = address
             try:

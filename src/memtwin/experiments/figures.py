@@ -110,8 +110,9 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
                 capsize=3,
             )
         ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
-        ax.set_xscale("log")
-        ticks = sorted({r["time_s"] for r in rows if r["time_s"] > 0})
+        # symlog: linear around 0 so "just programmed" (t = 0) sits on the same axis as 1 s … 1 year.
+        ax.set_xscale("symlog", linthresh=1.0)
+        ticks = sorted({r["time_s"] for r in rows})
         ax.set_xticks(ticks, [time_label(t) for t in ticks], fontsize=9, rotation=30)
         ax.minorticks_off()
         ax.set_xlabel("Time after programming", fontsize=11)

@@ -21,7 +21,6 @@ real evaluator (jobs on an executor).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -110,6 +109,21 @@ def _first_crossing(
     return None, None
 
 
+def _band_side(
+    walk: Sequence[LossPoint], losses: Sequence[float], budget: float, integer: bool
+) -> float | None:
+    """Where a shifted loss curve (mean ± z SE) first crosses the budget along the walk: interpolated for
+    a continuous parameter; for an integer one, the last evaluated value still within budget (a value
+    between two integers cannot be built). ``None`` when the curve exceeds the budget already at the safe
+    end; the last value of the walk when it never does."""
+    idx, crossing = _first_crossing(walk, losses, budget)
+    if idx is None:
+        return walk[-1].value
+    if idx == 0:
+        return None
+    return walk[idx - 1].value if integer else crossing
+
+
 def search_threshold(
     evaluate: Callable[[list[float]], list[LossPoint]],
     grid: Sequence[float],
@@ -173,14 +187,8 @@ def search_threshold(
         last_within, first_beyond = walk[idx - 1].value, walk[idx].value
         if integer:
             threshold = last_within  # the last integer value that meets the budget
-    _, conservative = _first_crossing(walk, [p.mean + z * p.se for p in walk], budget)
-    _, optimistic = _first_crossing(walk, [p.mean - z * p.se for p in walk], budget)
-    if integer:
-        # Round each side of the band towards the safe end (conservative) or away from it (optimistic).
-        safe_round = math.floor if increasing else math.ceil
-        far_round = math.ceil if increasing else math.floor
-        conservative = None if conservative is None else float(safe_round(conservative))
-        optimistic = None if optimistic is None else float(far_round(optimistic))
+    conservative = _band_side(walk, [p.mean + z * p.se for p in walk], budget, integer)
+    optimistic = _band_side(walk, [p.mean - z * p.se for p in walk], budget, integer)
     return ThresholdResult(
         threshold=threshold,
         censored=censored,
@@ -420,6 +428,7 @@ def _report(par: TolerancePar, device: DeviceModel, res: ThresholdResult, budget
         "censored": res.censored,
         "band": [shown(lo), shown(hi)],
         "band_raw": [lo, hi],
+        "band_range": band_range(shown(lo), shown(hi)),
         "last_within": shown(res.last_within),
         "first_beyond": shown(res.first_beyond),
         "device_value": _device_value(par, device),
@@ -442,6 +451,13 @@ def _fmt(v: float | None, integer: bool) -> str:
     return f"{v:.0f}" if integer else f"{v:.3g}"
 
 
+def band_range(a: float | None, b: float | None) -> list[float | None]:
+    """A band's ends in increasing order (a missing end stays ``None`` on its own side)."""
+    if a is not None and b is not None:
+        return [min(a, b), max(a, b)]
+    return [a, b]
+
+
 def threshold_text(t: dict[str, Any]) -> str:
     """e.g. ``largest device-to-device variation: 0.41 (band 0.35–0.47)``."""
     integer = t["parameter"] == "levels"
@@ -449,7 +465,7 @@ def threshold_text(t: dict[str, Any]) -> str:
         return f"{t['label']}: budget exceeded already at {_fmt(t['first_beyond'], integer)} (safe end of the grid)"
     if t["censored"] == "beyond_grid":
         return f"{t['label']}: within budget over the whole grid (up to {_fmt(t['threshold'], integer)})"
-    lo, hi = t["band"]
+    lo, hi = t["band_range"]
     return (
         f"{t['kind']} {t['label']} within budget: {_fmt(t['threshold'], integer)} "
         f"(band {_fmt(lo, integer)} to {_fmt(hi, integer)}; device: {_fmt(t['device_value'], integer)})"
@@ -465,7 +481,7 @@ def tolerance_markdown(results: dict[str, Any]) -> str:
     rows = []
     for t in results["thresholds"]:
         integer = t["parameter"] == "levels"
-        lo, hi = t["band"]
+        lo, hi = t["band_range"]
         rows.append(
             [
                 f"{t['kind']} {t['label']}",
