@@ -3,14 +3,19 @@ on the bundled example device)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
+from memtwin.atomic import write_json_atomic
 from memtwin.data import example_csv_path
+from memtwin.experiments.compare import compare_devices
 from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.executors import make_executor
 from memtwin.experiments.run import run_experiment
 from memtwin.tasks.datasets import find_mnist_files, resolve_data_dir
 
@@ -25,13 +30,48 @@ def quick_config(task: str, device: str, data_dir: Path | None, repetitions: int
         device=device,
         data_dir=None if data_dir is None else str(data_dir),
         repetitions=repetitions,
-        times_s=(1.0, 3600.0, 86400.0, 2592000.0, 31536000.0),
+        times_s=(0.0, 1.0, 86400.0, 2592000.0, 31536000.0),
     )
     return replace(
         cfg,
         digital=cfg.digital.replace(epochs=digital_epochs),
         hwat=cfg.hwat.replace(epochs=hwat_epochs),
     )
+
+
+#: Library devices an assessment is compared with, through the same network and protocol.
+COMPARED_PRESETS = ("hfs2-xhameni2025", "taox-hfox-yao2020", "reram-wan2022")
+
+
+def add_comparison(cfg: ExperimentConfig, out: Path, presets: tuple[str, ...], quiet: bool) -> None:
+    """Run the assessed device and ``presets`` through the same protocol (in ``out/compare``, whose
+    figures the report picks up) and add a one-row-per-device summary to the assessment's results."""
+    compare_dir = out / "compare"
+    results = compare_devices(
+        cfg,
+        compare_dir,
+        [cfg.device, *presets],
+        executor=make_executor("serial"),
+        progress=not quiet,
+        overwrite=True,
+    )
+    first = min(results["times_s"])
+    rows = []
+    for d in results["devices"]:
+        row: dict[str, Any] = {
+            "device": d["name"],
+            "levels": d["levels"][0],
+            "sigma_over_bin_width": round(d["sigma_over_bin_width"][0], 3),
+            "d2d_update": d["d2d_update"],
+            "max_voltage_V": d["max_voltage_V"],
+        }
+        for loss in d["losses"]:
+            if loss["variant"] == "hwat_gdc" and loss["time_s"] == first:
+                row[f"loss_{loss['mode']}_pt"] = round(loss["loss_mean"], 2)
+        rows.append(row)
+    summary = json.loads((out / "results.json").read_text())
+    summary["devices"] = rows
+    write_json_atomic(out / "results.json", summary)
 
 
 def assess_file(
@@ -53,6 +93,7 @@ def assess_file(
     else:
         cfg = quick_config(task, device, data_dir, repetitions)
     run_experiment(cfg, out, progress=not quiet, overwrite=overwrite)
+    add_comparison(cfg, out, COMPARED_PRESETS, quiet)
     from memtwin.report import write_report
 
     html, _ = write_report(out)
