@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from memtwin import __version__
+from memtwin.atomic import write_json_atomic
 from memtwin.characterization.linear import LinearRangeCriteria
 from memtwin.characterization.metrics import EnergyStats, ExponentialFit
 from memtwin.errors import MeasurementError
@@ -258,26 +257,9 @@ def characterizations_to_dict(results: Mapping[str, Characterization]) -> dict[s
     return {"schema": SET_SCHEMA, "devices": {name: r.to_dict() for name, r in results.items()}}
 
 
-def write_json_atomic(obj: Any, path: str | Path) -> Path:
-    """Write JSON to a temporary file next to ``path`` and rename it over ``path``, so a reader never
-    sees a half-written file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, allow_nan=False)
-            fh.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def write_characterizations(results: Mapping[str, Characterization], path: str | Path) -> Path:
     """Write ``characterization.json`` for one or several devices, atomically."""
-    return write_json_atomic(characterizations_to_dict(results), path)
+    return write_json_atomic(path, characterizations_to_dict(results))
 
 
 def read_characterizations(path: str | Path) -> dict[str, Characterization]:

@@ -9,21 +9,18 @@ and plain data, and loading never executes code.
 from __future__ import annotations
 
 import io
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from memtwin.atomic import write_bytes_atomic, write_json_atomic
 from memtwin.errors import DataError
 
 __all__ = [
     "CHECKPOINT_NAME",
     "HISTORY_NAME",
-    "atomic_write_bytes",
     "latest_checkpoint",
     "load_checkpoint",
     "load_model_weights",
@@ -35,32 +32,11 @@ CHECKPOINT_NAME = "last.pt"
 HISTORY_NAME = "history.json"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file + fsync + ``os.replace``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save_checkpoint(path: Path, state: dict[str, Any]) -> Path:
     """Serialize ``state`` with ``torch.save`` and write it atomically to ``path``."""
     buf = io.BytesIO()
     torch.save(state, buf)
-    return atomic_write_bytes(Path(path), buf.getvalue())
-
-
-def write_json_atomic(path: Path, obj: Any) -> Path:
-    """Pretty JSON, written atomically (for the human-readable ``history.json`` next to a checkpoint)."""
-    return atomic_write_bytes(path, (json.dumps(obj, indent=2) + "\n").encode())
+    return write_bytes_atomic(Path(path), buf.getvalue())
 
 
 def latest_checkpoint(checkpoint_dir: Path) -> Path | None:
