@@ -170,7 +170,7 @@ def test_bad_convert_configs(ideal_device) -> None:
     with pytest.raises(ConfigError):
         convert(model, ideal_device, weight_clip_sigma=-1.0)
     with pytest.raises(ConfigError):
-        convert(model, "hfs2")  # type: ignore[arg-type]
+        convert(model, "hfs2")
     with pytest.raises(ConfigError):
         convert(model, ideal_device, exclude=["nope"])
     with pytest.raises(ConfigError, match="kernel"):

@@ -8,6 +8,7 @@ function: :mod:`.mapping` (weights → pulses), :mod:`.programming` (pulses → 
 compensation), :mod:`.seeding` (random streams). See ``README.md`` in this folder for extension points.
 """
 
+from memtwin.crossbar.kernels import release_scratch, set_fused_kernels
 from memtwin.crossbar.layers import (
     AnalogConv2d,
     AnalogLayerBase,
@@ -28,4 +29,6 @@ __all__ = [
     "NotProgrammedError",
     "Periphery",
     "convert",
+    "release_scratch",
+    "set_fused_kernels",
 ]

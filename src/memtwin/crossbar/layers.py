@@ -6,22 +6,27 @@ weights can be exported back. On top it holds the state of a programmed chip.
 
 Three forward modes:
 
-* ``train()`` — **hardware-aware training** (HWAT). Every batch, the current digital weights are mapped
-  to pulse counts (straight-through rounding, clipping), programmed afresh with new cycle-to-cycle noise
-  *and* new device-to-device draws (:mod:`.programming`, scaled exactly like real programming), IR-drop
-  attenuated (the attenuation is treated as a constant in the backward pass), read through DAC/ADC with
-  straight-through quantizers, output noise and read noise. Outputs (B, …). The DAC full scale is
-  calibrated on the first ``calibration_batches`` training batches and then frozen (the paper's
-  "adaptive scaling of input data for the first few batches of training data"); the ADC full scale follows
-  each batch (its weights change while training, a frozen ADC range would go stale).
+* ``train()`` — **hardware-aware training** (HWAT). Every batch, the current digital weights are
+  programmed afresh by the real programming procedure (:mod:`.programming`: pulse counts, fresh
+  cycle-to-cycle noise *and* fresh device-to-device draws, bounds, faults), IR-drop attenuated, and read
+  through the DAC/ADC, output noise and read noise. Gradients are straight-through: the weight side gets
+  the elementwise Jacobian of that programming (rounding passed through; zero where a weight is clipped
+  or a device saturated, stuck or clamped; the IR attenuation treated as a constant), applied by one
+  custom autograd function instead of autograd through ~40 elementwise steps; the converters use
+  PyTorch's fused fake-quantize kernels (straight-through inside the range). Outputs (B, …). The DAC full
+  scale is calibrated on the first ``calibration_batches`` training batches and then frozen (the paper's
+  "adaptive scaling of input data for the first few batches of training data"); the ADC full scale
+  follows each batch (the weights change while training, a frozen ADC range would go stale).
 * ``eval()`` after ``program()`` — **inference on the programmed conductances**, R Monte-Carlo
-  repetitions at once: the input batch arrives as (R·B, …) (repetition-major) and the output leaves as
-  (R·B, …); linear layers use one batched matmul, convolutions one convolution per repetition (a grouped
-  convolution would need two layout permutes of the activations, which cost more than the R calls).
-  The first ``calibration_batches`` forwards calibrate the converters (slow path); then the layer folds
-  its conductances, IR drop, DAC step, ADC steps, compensation and output scale into one effective
-  weight tensor and two per-column vectors per row tile, so a forward is one matmul/conv per row tile plus
-  in-place round/clamp and a multiply-add.
+  repetitions at once: the batch arrives repetition-major, (R·B, …) — or as the model's own (B, …) at the
+  first analog layer, whose DAC then writes the R copies — and leaves as (R·B, …). Each repetition runs
+  its own matmul/conv on its own conductances (on a CPU this measured faster than ``bmm`` or a grouped
+  convolution, which copy strided tile slices or permute the activations) and writes straight into its
+  slice of the output. The first ``calibration_batches`` forwards calibrate the converters (slow
+  reference path); then the layer folds conductances, IR drop, DAC step, ADC steps, drift compensation
+  and the output scale into one effective weight tensor plus one gain vector per row tile, so a forward is
+  the DAC, one matmul/conv per row tile, and an in-place round/clamp/multiply-add per tile
+  (:mod:`memtwin.crossbar.kernels`).
 * ``eval()`` before ``program()`` — :class:`NotProgrammedError`.
 
 Bias and the per-column weight scale are applied digitally after the ADC (digital periphery).
@@ -50,12 +55,16 @@ from memtwin.crossbar.mapping import (
     check_clip_sigma,
     check_weight_scaling,
     pulse_counts,
-    pulse_counts_ste,
     split_differential,
     weight_scale,
 )
-from memtwin.crossbar.periphery import Periphery, abs_percentile, balanced_slices, quantize
-from memtwin.crossbar.programming import LevelTable, draw_devices, program_conductances
+from memtwin.crossbar.periphery import Periphery, abs_percentile, balanced_slices, quantize_fused
+from memtwin.crossbar.programming import (
+    LevelTable,
+    draw_devices,
+    program_conductances,
+    program_conductances_with_slope,
+)
 from memtwin.crossbar.seeding import DRIFT, FORWARD, HWAT, PROGRAM, check_seed, make_generator, time_key
 from memtwin.devices.model import DeviceModel
 from memtwin.errors import ConfigError, MemtwinError
@@ -108,6 +117,20 @@ class LayerSummary:
     max_ir_attenuation: float | None
 
 
+class _StraightThroughWeights(torch.autograd.Function):
+    """Returns ``value`` (computed without autograd) with gradient ``grad · jacobian`` to ``weight``."""
+
+    @staticmethod
+    def forward(ctx: Any, weight: Tensor, value: Tensor, jacobian: Tensor) -> Tensor:
+        ctx.save_for_backward(jacobian)
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
+        (jacobian,) = ctx.saved_tensors
+        return grad * jacobian, None, None
+
+
 def _tiny(dtype: torch.dtype) -> float:
     return float(torch.finfo(dtype).tiny)
 
@@ -116,6 +139,8 @@ class AnalogLayerBase(nn.Module):
     """Shared machinery of :class:`AnalogLinear` and :class:`AnalogConv2d` (see the module docstring)."""
 
     is_analog_layer = True
+    #: whether ``_mvm_one(..., scratch_ok=True)`` returns scratch buffers (when autograd is off)
+    _partials_in_scratch = False
     weight: Tensor
     pulses: Tensor | None
     g_programmed: Tensor | None
@@ -321,6 +346,12 @@ class AnalogLayerBase(nn.Module):
     def _effective(self, g_plus: Tensor, g_minus: Tensor) -> tuple[Tensor, Tensor | None]:
         """Effective differential conductances (R, outputs, rows) after IR drop, and the read-noise
         variance weights r²(G⁺² + G⁻²) (None without read noise). IR-drop factors carry no gradient."""
+        w_eff, g_sq, _, _ = self._effective_with_factors(g_plus, g_minus)
+        return w_eff, g_sq
+
+    def _effective_with_factors(
+        self, g_plus: Tensor, g_minus: Tensor
+    ) -> tuple[Tensor, Tensor | None, Tensor, Tensor]:
         table = self.table(g_plus.device, g_plus.dtype)
         if self.periphery.ir_drop:
             f_plus, f_minus = tiled_pair_ir_drop_factors(
@@ -332,10 +363,12 @@ class AnalogLayerBase(nn.Module):
             )
             g_plus = g_plus * f_plus
             g_minus = g_minus * f_minus
+        else:
+            f_plus = f_minus = torch.ones((1, 1, 1), dtype=g_plus.dtype, device=g_plus.device)
         w_eff = g_plus - g_minus
         rel = self.device_model.variability.read_noise_rel
         g_sq = rel * rel * (g_plus * g_plus + g_minus * g_minus) if rel > 0 else None
-        return w_eff, g_sq
+        return w_eff, g_sq, f_plus, f_minus
 
     def _out_factor(self, scale: Tensor, table: LevelTable) -> Tensor:
         """Digital per-column scale from conductance units back to weights: scale/|Δ_top|."""
@@ -544,6 +577,9 @@ class AnalogLayerBase(nn.Module):
         else:
             xq = x
         b = rows // active
+        # A partial product not in a scratch buffer is a fresh tensor this layer owns; with one
+        # repetition it becomes the output in place (no copy). Scratch buffers must never be returned.
+        part_owned = not (self._partials_in_scratch and not torch.is_grad_enabled())
         y: Tensor | None = None
         for i, r in enumerate(range(r0, r1)):
             xr = xq[i * b : (i + 1) * b]
@@ -558,10 +594,16 @@ class AnalogLayerBase(nn.Module):
                 if self.fold_noise is not None:
                     part = part + self._col1(self.fold_noise[t, r], part) * self._randn(part, generator)
                 gain = self._col1(self.fold_out_mult[t, r], part)
-                if y is None:
-                    y = torch.empty((rows, *part.shape[1:]), dtype=part.dtype, device=part.device)
                 if yr is None:
-                    yr = adc_first(part, gain, self._bias1(part), p.adc_codes, out=y[i * b : (i + 1) * b])
+                    if active == 1 and part_owned:
+                        out = part  # a fresh tensor this layer owns: becomes the output, no copy
+                    else:
+                        if y is None:
+                            y = torch.empty((rows, *part.shape[1:]), dtype=part.dtype, device=part.device)
+                        out = y[i * b : (i + 1) * b]
+                    yr = adc_first(part, gain, self._bias1(part), p.adc_codes, out=out)
+                    if active == 1:
+                        y = yr
                 else:
                     yr = adc_accumulate(yr, part, gain, p.adc_codes)
         assert y is not None
@@ -648,15 +690,18 @@ class AnalogLayerBase(nn.Module):
     ) -> Tensor:
         """Reference implementation in physical units (x·S), differentiable (straight-through).
 
-        ``range_mode``: "calibrate" (update ``self.out_range`` with this batch), "dynamic" (ranges from
-        this batch only; hardware-aware training) or "fixed" (use ``self.out_range``).
+        ``range_mode``: "calibrate" (update ``self.out_range`` with this batch, max over the calibration
+        batches) or "dynamic" (output ranges from this batch only; hardware-aware training).
         """
         p = self.periphery
         dtype = x.dtype
         if p.dac_bits is not None:
             assert in_range is not None and p.dac_codes is not None
             step = in_range.clamp(min=_tiny(dtype)) / p.dac_codes
-            xq = quantize(x.reshape(reps, -1), step[:, None], p.dac_codes).view_as(x)
+            if reps == 1:
+                xq = quantize_fused(x, step, p.dac_codes)
+            else:
+                xq = quantize_fused(x.reshape(reps, -1), step, p.dac_codes, axis=0).view_as(x)
         else:
             xq = x
         y: Tensor | None = None
@@ -668,22 +713,20 @@ class AnalogLayerBase(nn.Module):
                 var = self._mvm(xq * xq, g_sq, tile, reps).view_as(pv)
                 pv = pv + var.clamp(min=0).sqrt() * self._randn_reps(pv, generators)
             if p.needs_output_range:
-                if range_mode == "fixed":
-                    assert self.out_range is not None
-                    rng = self.out_range[t]
-                else:
-                    rng = self._tile_range_stat(pv, p.adc_percentile)
-                    if range_mode == "calibrate" and self.out_range is not None:
-                        rng = torch.maximum(self.out_range[t], rng)
+                rng = self._tile_range_stat(pv, p.adc_percentile)
+                if range_mode == "calibrate" and self.out_range is not None:
+                    rng = torch.maximum(self.out_range[t], rng)
                 new_ranges.append(rng)
                 rv = self._col(rng, pv)
                 if p.output_noise_rel > 0:
                     pv = pv + p.output_noise_rel * rv * self._randn_reps(pv, generators)
                 if p.adc_bits is not None:
                     assert p.adc_codes is not None
-                    live = rv > 0
-                    step = torch.where(live, rv / p.adc_codes, torch.ones_like(rv))
-                    pv = quantize(pv, step, p.adc_codes) * live
+                    # a tile whose calibrated range is 0 reads 0 (its step is floored at 1e-30)
+                    step = rng / p.adc_codes
+                    pv = torch.stack(
+                        [quantize_fused(pv[r], step[r], p.adc_codes, axis=1) for r in range(reps)]
+                    )
             y = pv if y is None else y + pv
         assert y is not None
         if range_mode == "calibrate" and new_ranges:
@@ -695,20 +738,45 @@ class AnalogLayerBase(nn.Module):
         return y.reshape(-1, *y.shape[2:])
 
     # -- hardware-aware training ---------------------------------------------------------------------
-    def _forward_hwat(self, x: Tensor) -> Tensor:
-        p = self.periphery
+    def hwat_weights(self, generator: torch.Generator) -> tuple[Tensor, Tensor | None, Tensor]:
+        """One fresh programming of the current weights for hardware-aware training.
+
+        Returns the effective differential conductances (1, outputs, rows) — carrying a straight-through
+        gradient to ``weight`` —, the read-noise variance weights (or None), and the weight scale.
+        Everything is computed without autograd (it is the real programming procedure, with fresh
+        cycle-to-cycle *and* device-to-device draws); the gradient is attached by
+        :class:`_StraightThroughWeights` from the elementwise Jacobian d w_eff / d w: through the
+        straight-through rounding of the pulse count, the device's level slope and update factor, and the
+        IR-drop attenuation, zero where a weight is clipped or a device saturated, stuck or clamped.
+        """
         table = self.table(self.weight.device, self.weight.dtype)
         variability = self.device_model.variability
         w = self._weight_matrix()
-        scale = weight_scale(w, self.weight_scaling, self.weight_clip_sigma)
-        n = pulse_counts_ste(w, scale, table.levels)
-        n_plus, n_minus = split_differential(n, w.detach(), table.increasing)
-        pulses = torch.stack((n_plus, n_minus))
+        with torch.no_grad():
+            wd = w.detach()
+            scale = weight_scale(wd, self.weight_scaling, self.weight_clip_sigma)
+            n = pulse_counts(wd, scale, table.levels)
+            n_plus, n_minus = split_differential(n, wd, table.increasing)
+            pulses = torch.stack((n_plus, n_minus))
+            draws = draw_devices(
+                tuple(pulses.shape), variability, generator, wd.dtype, pair_shared_update=True
+            )
+            g, slope = program_conductances_with_slope(pulses, table, variability, draws)
+            w_eff, g_sq, f_plus, f_minus = self._effective_with_factors(g[0][None], g[1][None])
+            k = (table.levels - 1) / scale[:, None] * (wd.abs() <= scale[:, None])
+            term_plus = f_plus[0] * slope[0]
+            term_minus = -f_minus[0] * slope[1]
+            pos_term, neg_term = (term_plus, term_minus) if table.increasing else (term_minus, term_plus)
+            zero = torch.zeros((), dtype=wd.dtype, device=wd.device)
+            jac = k * torch.where(wd > 0, pos_term, torch.where(wd < 0, -neg_term, zero))
+        return _StraightThroughWeights.apply(w, w_eff[0], jac)[None], g_sq, scale
+
+    def _forward_hwat(self, x: Tensor) -> Tensor:
+        p = self.periphery
+        table = self.table(self.weight.device, self.weight.dtype)
         self._hwat_calls += 1
-        gen = make_generator(w.device, HWAT, self.training_seed, self.layer_index, self._hwat_calls)
-        draws = draw_devices(tuple(pulses.shape), variability, gen, w.dtype)
-        g = program_conductances(pulses, table, variability, draws)
-        w_eff, g_sq = self._effective(g[0][None], g[1][None])
+        gen = make_generator(self.weight.device, HWAT, self.training_seed, self.layer_index, self._hwat_calls)
+        w_eff, g_sq, scale = self.hwat_weights(gen)
         in_range = None
         if p.dac_bits is not None:
             if self._train_calib_seen < p.calibration_batches or self.train_in_range is None:
@@ -773,6 +841,8 @@ class AnalogLayerBase(nn.Module):
 
 class AnalogLinear(AnalogLayerBase, nn.Linear):
     """``nn.Linear`` on crossbars: rows = input features, columns = output features."""
+
+    _partials_in_scratch = True
 
     def __init__(
         self,

