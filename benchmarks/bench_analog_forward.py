@@ -117,6 +117,7 @@ def bench(
         for reps, chunk in ((1, None), (5, None), (5, 1)):
             _bench_analog(model, x, device, periphery, runs, reps, chunk, reference)
     set_fused_kernels(False)
+    print("  * the CPU default for batches >= 256 (AnalogModel.repetition_chunk = 'auto'); same numbers")
 
 
 def _bench_analog(

@@ -10,6 +10,7 @@ from xb_helpers import RandomDrift, UniformDrift, gen, make_device
 
 from memtwin.crossbar import AnalogConv2d, AnalogLinear, NotProgrammedError, Periphery, convert
 from memtwin.devices.model import Variability
+from memtwin.errors import ConfigError
 
 
 def _mlp(seed: int = 0) -> nn.Sequential:
@@ -397,3 +398,20 @@ def test_outputs_never_alias_reused_buffers(noisy_device, grad_mode) -> None:
         results.append(y if reps > 1 else y[None])
     torch.testing.assert_close(results[1], results[2])
     torch.testing.assert_close(results[0][0], results[1][0])
+
+
+def test_repetition_chunk_auto_and_validation(noisy_device) -> None:
+    model = _mlp()
+    x = torch.randn(300, 20, generator=gen(52))  # large enough for "auto" to chunk on a CPU
+    analog = (
+        convert(model, noisy_device, Periphery(dac_bits=8, adc_bits=8)).eval().program(seed=1, repetitions=2)
+    )
+    assert analog.repetition_chunk == "auto"
+    with torch.no_grad():
+        analog(x)
+        auto = analog(x)
+        analog.repetition_chunk = None
+        torch.testing.assert_close(analog(x), auto)
+        analog.repetition_chunk = 0
+        with pytest.raises(ConfigError, match="repetition_chunk"):
+            analog(x)
