@@ -128,3 +128,51 @@ def test_report_renders_in_headless_chromium(make_run: RunFactory, tmp_path: Pat
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "report-incomplete.png")
+
+
+def test_demo_report_shows_the_whole_assessment(tmp_path: Path, chromium: str) -> None:
+    """The README's first command end to end (bundled example device, bundled digits task): its report
+    renders with every figure and holds characterization, device model, accuracy vs. time and the
+    comparison with library devices."""
+    from typer.testing import CliRunner
+
+    from memtwin.cli.app import app
+
+    out = tmp_path / "demo"
+    empty = tmp_path / "no-datasets"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--data-dir", str(empty), "--quiet"])
+    assert result.exit_code == 0, result.output
+    html_path = out / "report.html"
+    assert str(html_path) in result.output.replace("\n", "")
+
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        html_path.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    dom = _run(chromium, tmp_path, "--dump-dom", probe.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    decoded = re.search(r'data-decoded="([01]*)"', dom.stdout)
+    assert decoded is not None and decoded.group(1) and set(decoded.group(1)) == {"1"}
+    for heading in (
+        "Device characterization",
+        "Device model",
+        "Inference accuracy",
+        "Comparison with other devices",
+    ):
+        assert heading in dom.stdout, heading
+    for figure in (
+        "fig2e_linear_range",
+        "accuracy_vs_time_potentiation",
+        "accuracy_vs_time_depression",
+        "compare_loss",
+    ):
+        assert figure in dom.stdout, figure
+    assert "INCOMPLETE RUN" not in dom.stdout
+
+    shot = tmp_path / "demo.png"
+    result_shot = _run(chromium, tmp_path, f"--screenshot={shot}", html_path.as_uri())
+    assert result_shot.returncode == 0, result_shot.stderr[-2000:]
+    with Image.open(shot) as im:
+        pixels = np.asarray(im.convert("RGB"), dtype=np.int32)
+    assert pixels.std() > 20, "the screenshot is (nearly) blank"
