@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -199,9 +198,3 @@ def evaluate_protocol(
             for t, a in accs.items():
                 rows.append(AnalogRow(mode, variant, t, a, parameter, value))
     return rows
-
-
-def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
