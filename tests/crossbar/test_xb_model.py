@@ -415,3 +415,32 @@ def test_repetition_chunk_auto_and_validation(noisy_device) -> None:
         analog.repetition_chunk = 0
         with pytest.raises(ConfigError, match="repetition_chunk"):
             analog(x)
+
+
+@pytest.mark.parametrize("noise_scale", [0.0, 1.0, 2.0])
+def test_hwat_noise_scale_widens_the_device_spread_in_training_only(noise_scale: float) -> None:
+    """Mid-range weights on an update-spread-only device: the relative error of each HWAT-programmed
+    weight is the device's δ ~ N(0, 0.1), so its spread must be 0.1 × the scale; programming for
+    inference keeps the device's own 0.1."""
+    from memtwin.crossbar.seeding import make_generator
+
+    device = make_device(levels=16, variability=Variability(0.1, 0.0))
+    lin = nn.Linear(201, 50, bias=False)
+    with torch.no_grad():
+        lin.weight.fill_(8 / 15)  # 8 pulses of 15 ...
+        lin.weight[:, 0] = 1.0  # ... under a column maximum at the top level (not measured)
+    analog = convert(lin, device, Periphery.ideal(), hwat_noise_scale=noise_scale)
+    layer = next(layer for _, layer in analog.analog_layers())
+    w_eff, _, _ = layer.hwat_weights(make_generator("cpu", 7))
+    rel = (w_eff.detach()[0, :, 1:] / (8 * 80e-6) - 1).flatten()  # G⁺ − G⁻ over its nominal 8 steps
+    assert float(rel.std()) == pytest.approx(0.1 * noise_scale, rel=0.05, abs=1e-6)
+    analog.eval().program(seed=3)
+    g = layer.g_current
+    assert g is not None
+    programmed = (g[0, 0, :, 1:] - g[0, 1, :, 1:]) / (8 * 80e-6) - 1
+    assert float(programmed.std()) == pytest.approx(0.1, rel=0.05)
+
+
+def test_hwat_noise_scale_must_be_a_non_negative_number() -> None:
+    with pytest.raises(ConfigError, match="hwat_noise_scale"):
+        convert(nn.Linear(3, 2), make_device(), hwat_noise_scale=-1.0)

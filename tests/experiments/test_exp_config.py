@@ -4,7 +4,7 @@ import pytest
 
 from memtwin.crossbar.periphery import Periphery
 from memtwin.errors import ConfigError
-from memtwin.experiments.config import ExperimentConfig, SweepConfig
+from memtwin.experiments.config import ExperimentConfig, SweepConfig, same_experiment
 
 
 def test_toml_round_trip_is_lossless(tmp_path):
@@ -66,3 +66,20 @@ def test_missing_config_file(tmp_path):
 def test_replace_validates():
     with pytest.raises(ConfigError):
         replace(ExperimentConfig(), times_s=(-1.0,))
+
+
+def test_hwat_noise_scale_round_trips_and_is_validated(tmp_path):
+    cfg = replace(ExperimentConfig.for_task("mnist"), hwat_noise_scale=1.5)
+    path = tmp_path / "c.toml"
+    path.write_text(cfg.to_toml())
+    assert ExperimentConfig.from_toml(path) == cfg
+    # a config written before the option existed means its default, and is the same experiment
+    older = "\n".join(
+        line
+        for line in ExperimentConfig.for_task("mnist").to_toml().splitlines()
+        if "hwat_noise_scale" not in line
+    )
+    assert same_experiment(older, ExperimentConfig.for_task("mnist").to_toml())
+    assert not same_experiment(older, cfg.to_toml())
+    with pytest.raises(ConfigError, match="hwat_noise_scale"):
+        replace(cfg, hwat_noise_scale=-0.5)

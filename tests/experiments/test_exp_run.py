@@ -146,3 +146,53 @@ def test_cli_evaluate_json(tmp_path):
     # The same run again from its folder's config resumes nothing and refuses to overwrite.
     again = CliRunner().invoke(app, ["run", str(out / "config.toml"), "--quiet"])
     assert again.exit_code != 0
+
+
+def test_sweep_with_hwat_once_reuses_the_evaluations_networks(tmp_path):
+    # A sweep that HWATs once on the nominal device, started from an evaluation's checkpoints, trains
+    # nothing; at the nominal value (the preset's 30 %) it programs the very same chips as the evaluation.
+    base = quick(modes=("potentiation",), variants=("hwat_gdc",), times_s=(1.0,))
+    evaluation = run_experiment(base, tmp_path / "eval", progress=False)
+    sweep_cfg = replace(base, sweep=SweepConfig("device.d2d", (0.0, 0.3), time_s=1.0, hwat="once"))
+    swept = run_experiment(sweep_cfg, tmp_path / "sweep", progress=False, checkpoints_from=tmp_path / "eval")
+    stages = sorted(p.name for p in (tmp_path / "sweep" / "checkpoints").iterdir())
+    assert stages == ["digital", "hwat-potentiation"]
+    assert swept["digital_accuracy"] == evaluation["digital_accuracy"]
+    at_nominal = [r for r in swept["analog"] if r["value"] == 0.3]
+    assert at_nominal[0]["accuracies"] == evaluation["analog"][0]["accuracies"]
+    assert swept["sweep"]["hwat"] == "once"
+    assert ExperimentConfig.from_toml(tmp_path / "sweep" / "config.toml") == sweep_cfg
+
+
+def test_imported_checkpoints_of_another_training_are_refused(tmp_path):
+    run_experiment(quick(modes=("potentiation",), variants=("baseline",)), tmp_path / "a", progress=False)
+    other = quick(modes=("potentiation",), variants=("baseline",), seed=5)
+    other = replace(other, digital=other.digital.replace(epochs=5))
+    with pytest.raises(ConfigError):
+        run_experiment(other, tmp_path / "b", progress=False, checkpoints_from=tmp_path / "a")
+
+
+def test_checkpoints_from_a_folder_that_is_no_run(tmp_path):
+    with pytest.raises(ConfigError, match="no config.toml"):
+        run_experiment(quick(), tmp_path / "c", progress=False, checkpoints_from=tmp_path / "nothing")
+
+
+def test_sweep_hwat_choice_is_validated():
+    with pytest.raises(ConfigError, match="sweep.hwat"):
+        SweepConfig("device.d2d", (0.1,), hwat="sometimes")
+
+
+def test_only_the_digital_network_is_reused_when_the_hwat_recipe_differs(tmp_path):
+    base = quick(modes=("potentiation",), variants=("hwat_gdc",), times_s=(1.0,))
+    first = run_experiment(base, tmp_path / "a", progress=False)
+    other = replace(base, hwat_noise_scale=2.0)
+    second = run_experiment(other, tmp_path / "b", progress=False, checkpoints_from=tmp_path / "a")
+    assert second["digital_accuracy"] == first["digital_accuracy"]
+    # the digital network came along; the HWAT network was trained afresh, against wider spreads
+    ckpt = "checkpoints/{}/last.pt"
+    assert (tmp_path / "b" / ckpt.format("digital")).read_bytes() == (
+        tmp_path / "a" / ckpt.format("digital")
+    ).read_bytes()
+    hwat = ckpt.format("hwat-potentiation")
+    assert (tmp_path / "b" / hwat).read_bytes() != (tmp_path / "a" / hwat).read_bytes()
+    assert second["analog"][0]["accuracies"] != first["analog"][0]["accuracies"]

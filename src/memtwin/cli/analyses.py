@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,16 @@ from rich.console import Console
 from rich.table import Table
 
 from memtwin.atomic import write_text_atomic
+from memtwin.cli import options as opt
 from memtwin.cli.devices import si
-from memtwin.cli.experiments import DATA_HELP, DEVICE_HELP, TASK_HELP, _floats
-from memtwin.crossbar.periphery import Periphery
+from memtwin.cli.options import config_from_flags, csv_list, floats, parse_periphery
 from memtwin.devices import MODES, list_presets
-from memtwin.errors import ConfigError
 from memtwin.experiments.ablate import ablate as run_ablation
 from memtwin.experiments.compare import compare_devices, loss_of
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.cost import load_weights, network_cost
 from memtwin.experiments.devices import resolve_device
-from memtwin.experiments.executors import EXECUTOR_KINDS, make_executor
+from memtwin.experiments.executors import make_executor
 from memtwin.experiments.figures import time_label
 from memtwin.experiments.jobs import rows_csv
 from memtwin.experiments.runfolder import RunFolder
@@ -35,58 +33,11 @@ from memtwin.experiments.tolerance import PARAMETERS, threshold_text
 from memtwin.experiments.tolerance import tolerance as run_tolerance
 from memtwin.tasks.networks import build_network
 
-EXECUTOR_HELP = f"Where the evaluations run: {', '.join(EXECUTOR_KINDS)} (local = process pool)."
 
-
-def _csv_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
-def _config(
-    task: str,
-    device: str | None = None,
-    data_dir: Path | None = None,
-    epochs: int | None = None,
-    hwat_epochs: int | None = None,
-    repetitions: int | None = None,
-    times: str | None = None,
-    modes: str | None = None,
-    variants: str | None = None,
-    d2d: float | None = None,
-    drift: str | None = None,
-    subset: int | None = None,
-    test_subset: int | None = None,
-    seed: int | None = None,
-    periphery: str | None = None,
-    cpu: bool = False,
-) -> ExperimentConfig:
-    """The analysis' experiment config: the task's protocol with the flags given applied."""
-    cfg = ExperimentConfig.for_task(task)
-    changes: dict[str, Any] = {}
-    if epochs is not None:
-        changes["digital"] = cfg.digital.replace(epochs=epochs)
-    if hwat_epochs is not None:
-        changes["hwat"] = cfg.hwat.replace(epochs=hwat_epochs)
-    if times is not None:
-        changes["times_s"] = _floats(times, "--times")
-    for key, text in (("modes", modes), ("variants", variants)):
-        chosen = _csv_list(text)
-        if chosen is not None:
-            changes[key] = tuple(chosen)
-    if data_dir is not None:
-        changes["data_dir"] = str(data_dir)
-    plain = {"device": device, "repetitions": repetitions, "d2d": d2d, "drift": drift, "subset": subset,
-             "test_subset": test_subset, "seed": seed}  # fmt: skip
-    changes.update({k: v for k, v in plain.items() if v is not None})
-    if periphery is not None:
-        if periphery not in ("paper", "ideal"):
-            raise ConfigError(f"--periphery must be 'paper' or 'ideal', got {periphery!r}")
-        changes["periphery"] = Periphery.paper() if periphery == "paper" else Periphery.ideal()
-    if cpu:
-        changes["device_kind"] = "cpu"
-    return replace(cfg, **changes)
+def _config(task: str, **flags: Any) -> ExperimentConfig:
+    """The analysis' experiment config: the task's protocol with the flags given applied;
+    ``flags`` are config_from_flags's keywords, which it checks."""
+    return config_from_flags(ExperimentConfig.for_task(task), **flags)
 
 
 def _emit(
@@ -214,46 +165,38 @@ def _cost_table(costs: list[dict[str, Any]], task: str) -> Table:
 def register(app: typer.Typer) -> None:
     @app.command()
     def compare(
-        task: str = typer.Option("digits", help=TASK_HELP),
+        task: opt.Task = "digits",
         devices: str = typer.Option(
-            None, help="Comma-separated presets or device files [default: every preset]."
+            None, help="Comma-separated presets or device files \\[default: every preset]."
         ),
-        executor: str = typer.Option("local", help=EXECUTOR_HELP),
-        address: str = typer.Option(
-            None, help="Ray cluster address (with --executor ray), e.g. auto or ray://host:10001."
-        ),
-        workers: int = typer.Option(
-            None, help="Worker processes (local) or CPUs of a local Ray instance [default: all]."
-        ),
-        data_dir: Path = typer.Option(None, help=DATA_HELP),
-        out: Path = typer.Option(None, help="Run folder [default: runs/compare-TASK]."),
-        epochs: int = typer.Option(None, help="Digital training epochs."),
-        hwat_epochs: int = typer.Option(None, help="Hardware-aware training epochs."),
-        repetitions: int = typer.Option(None, help="Programmings per condition [default: 5]."),
-        times: str = typer.Option(
-            None, help="Times after programming (s); the first and the last are reported."
-        ),
-        modes: str = typer.Option(None, help="potentiation,depression (default both)."),
-        variants: str = typer.Option(None, help="baseline,hwat_gdc (default both)."),
-        d2d: float = typer.Option(None, help="Override every device's device-to-device variation."),
-        drift: str = typer.Option(
-            None, help="Override every device's drift model kind (e.g. none, reram-wan2022-aihwkit)."
-        ),
-        subset: int = typer.Option(None, help="Training examples to use."),
-        test_subset: int = typer.Option(None, help="Test examples to use."),
-        seed: int = typer.Option(None, help="Seed of the run."),
-        periphery: str = typer.Option(None, help="'paper' (default) or 'ideal'."),
-        cpu: bool = typer.Option(False, "--cpu", help="Stay on the CPU."),
-        overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
-        quiet: bool = typer.Option(
-            False, "--quiet", "-q", help="No progress bars; print only the run folder."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+        executor: opt.Executor = "local",
+        address: opt.Address = None,
+        workers: opt.Workers = None,
+        data_dir: opt.DataDir = None,
+        out: Path = typer.Option(None, help="Run folder \\[default: runs/compare-TASK]."),
+        epochs: opt.Epochs = None,
+        hwat_epochs: opt.HwatEpochs = None,
+        repetitions: opt.Repetitions = None,
+        times: opt.Times = None,
+        modes: opt.Modes = None,
+        variants: opt.Variants = None,
+        d2d: opt.D2d = None,
+        drift: opt.Drift = None,
+        subset: opt.Subset = None,
+        test_subset: opt.TestSubset = None,
+        seed: opt.Seed = None,
+        periphery: opt.Periphery = None,
+        cpu: opt.Cpu = False,
+        overwrite: opt.Overwrite = False,
+        quiet: opt.Quiet = False,
+        as_json: opt.AsJson = False,
     ) -> None:
-        """Run devices through the same network and protocol (the paper's Fig. 6, same pipeline for all)."""
-        cfg = _config(task, None, data_dir, epochs, hwat_epochs, repetitions, times, modes, variants, d2d, drift,
-                      subset, test_subset, seed, periphery, cpu)  # fmt: skip
-        specs = _csv_list(devices)
+        """Run devices through the same network and protocol (the paper's Fig. 6, same pipeline for all).
+        --d2d and --drift override every device's; the first and the last of --times are reported."""
+        cfg = _config(task, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs, repetitions=repetitions,
+                      times=times, modes=modes, variants=variants, d2d=d2d, drift=drift, subset=subset,
+                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
+        specs = csv_list(devices)
         if specs == ["all"]:
             specs = list_presets()
         out = out or Path("runs") / f"compare-{cfg.task}"
@@ -270,50 +213,47 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def ablate(
-        device: str = typer.Option("hfs2-xhameni2025", help=DEVICE_HELP),
-        task: str = typer.Option("digits", help=TASK_HELP),
+        device: opt.Device = "hfs2-xhameni2025",
+        task: opt.Task = "digits",
         variant: str = typer.Option(
             "hwat_gdc", help="hwat_gdc (HWAT per configuration) or baseline (faster)."
         ),
         at: str = typer.Option(
             None,
-            help="Comma-separated times (s) to judge at [default: 0 (just programmed) and the last of --times].",
+            help="Comma-separated times (s) to judge at \\[default: 0 (just programmed) and the last of --times].",
         ),
-        executor: str = typer.Option("local", help=EXECUTOR_HELP),
-        address: str = typer.Option(None, help="Ray cluster address (with --executor ray)."),
-        workers: int = typer.Option(None, help="Worker processes / Ray CPUs."),
-        data_dir: Path = typer.Option(None, help=DATA_HELP),
-        out: Path = typer.Option(None, help="Run folder [default: runs/ablate-TASK-DEVICE]."),
-        epochs: int = typer.Option(None, help="Digital training epochs."),
-        hwat_epochs: int = typer.Option(None, help="Hardware-aware training epochs."),
-        repetitions: int = typer.Option(None, help="Programmings per configuration."),
-        times: str = typer.Option(
-            None, help="Protocol times (s); the ablation judges at 0 and the last unless --at."
-        ),
-        modes: str = typer.Option(None, help="potentiation,depression (default both)."),
-        d2d: float = typer.Option(None, help="Device-to-device variation override."),
-        drift: str = typer.Option(
-            None, help="Override the drift model kind (e.g. none, reram-wan2022-aihwkit)."
-        ),
-        subset: int = typer.Option(None, help="Training examples to use."),
-        test_subset: int = typer.Option(None, help="Test examples to use."),
-        seed: int = typer.Option(None, help="Seed of the run."),
-        periphery: str = typer.Option(None, help="'paper' (default) or 'ideal'."),
-        cpu: bool = typer.Option(False, "--cpu", help="Stay on the CPU."),
-        overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
-        as_json: bool = typer.Option(False, "--json"),
+        executor: opt.Executor = "local",
+        address: opt.Address = None,
+        workers: opt.Workers = None,
+        data_dir: opt.DataDir = None,
+        out: Path = typer.Option(None, help="Run folder \\[default: runs/ablate-TASK-DEVICE]."),
+        epochs: opt.Epochs = None,
+        hwat_epochs: opt.HwatEpochs = None,
+        repetitions: opt.Repetitions = None,
+        times: opt.Times = None,
+        modes: opt.Modes = None,
+        d2d: opt.D2d = None,
+        drift: opt.Drift = None,
+        subset: opt.Subset = None,
+        test_subset: opt.TestSubset = None,
+        seed: opt.Seed = None,
+        periphery: opt.Periphery = None,
+        cpu: opt.Cpu = False,
+        overwrite: opt.Overwrite = False,
+        quiet: opt.Quiet = False,
+        as_json: opt.AsJson = False,
     ) -> None:
         """Switch each non-ideality off in turn and on alone: what each one costs, and which dominates."""
-        cfg = _config(task, device, data_dir, epochs, hwat_epochs, repetitions, times, modes, None, d2d, drift,
-                      subset, test_subset, seed, periphery, cpu)  # fmt: skip
+        cfg = _config(task, device=device, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs,
+                      repetitions=repetitions, times=times, modes=modes, d2d=d2d, drift=drift, subset=subset,
+                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
         out = out or Path("runs") / f"ablate-{cfg.task}-{Path(cfg.device).stem}"
         with make_executor(executor, workers=workers, address=address) as ex:
             results = run_ablation(
                 cfg,
                 out,
                 variant=variant,
-                times_s=_floats(at, "--at"),
+                times_s=floats(at, "--at"),
                 executor=ex,
                 progress=not (quiet or as_json),
                 overwrite=overwrite,
@@ -322,7 +262,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def tolerance(
-        device: str = typer.Option("hfs2-xhameni2025", help=DEVICE_HELP),
+        device: opt.Device = "hfs2-xhameni2025",
         budget: float = typer.Option(1.0, help="Largest accepted accuracy loss vs digital (points)."),
         parameters: str = typer.Option(
             "d2d,sigma,levels", help="Which limits to search: " + ", ".join(PARAMETERS)
@@ -336,45 +276,44 @@ def register(app: typer.Typer) -> None:
             2, help="Refinement rounds after the grid (integer levels: until adjacent)."
         ),
         points_per_round: int = typer.Option(3, help="Points evaluated in parallel per refinement round."),
-        task: str = typer.Option("digits", help=TASK_HELP),
+        task: opt.Task = "digits",
         variant: str = typer.Option("hwat_gdc", help="hwat_gdc or baseline."),
         time_s: float = typer.Option(
-            None, "--time", help="Evaluation time after programming (s) [default: 0, just programmed]."
+            None, "--time", help="Evaluation time after programming (s) \\[default: 0, just programmed]."
         ),
-        executor: str = typer.Option("local", help=EXECUTOR_HELP),
-        address: str = typer.Option(None, help="Ray cluster address (with --executor ray)."),
-        workers: int = typer.Option(None, help="Worker processes / Ray CPUs."),
-        data_dir: Path = typer.Option(None, help=DATA_HELP),
-        out: Path = typer.Option(None, help="Run folder [default: runs/tolerance-TASK-DEVICE]."),
-        epochs: int = typer.Option(None, help="Digital training epochs."),
-        hwat_epochs: int = typer.Option(None, help="Hardware-aware training epochs."),
-        repetitions: int = typer.Option(None, help="Programmings per point."),
-        times: str = typer.Option(None, help="Protocol times (s)."),
-        modes: str = typer.Option(None, help="potentiation,depression (default both)."),
-        drift: str = typer.Option(
-            None, help="Override the drift model kind (e.g. none, reram-wan2022-aihwkit)."
-        ),
-        subset: int = typer.Option(None, help="Training examples to use."),
-        test_subset: int = typer.Option(None, help="Test examples to use."),
-        seed: int = typer.Option(None, help="Seed of the run."),
-        periphery: str = typer.Option(None, help="'paper' (default) or 'ideal'."),
-        cpu: bool = typer.Option(False, "--cpu", help="Stay on the CPU."),
-        overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
-        as_json: bool = typer.Option(False, "--json"),
+        executor: opt.Executor = "local",
+        address: opt.Address = None,
+        workers: opt.Workers = None,
+        data_dir: opt.DataDir = None,
+        out: Path = typer.Option(None, help="Run folder \\[default: runs/tolerance-TASK-DEVICE]."),
+        epochs: opt.Epochs = None,
+        hwat_epochs: opt.HwatEpochs = None,
+        repetitions: opt.Repetitions = None,
+        times: opt.Times = None,
+        modes: opt.Modes = None,
+        drift: opt.Drift = None,
+        subset: opt.Subset = None,
+        test_subset: opt.TestSubset = None,
+        seed: opt.Seed = None,
+        periphery: opt.Periphery = None,
+        cpu: opt.Cpu = False,
+        overwrite: opt.Overwrite = False,
+        quiet: opt.Quiet = False,
+        as_json: opt.AsJson = False,
     ) -> None:
         """Largest d2d, largest sigma / bin width and fewest levels that keep the loss within a budget."""
-        cfg = _config(task, device, data_dir, epochs, hwat_epochs, repetitions, times, modes, None, None, drift,
-                      subset, test_subset, seed, periphery, cpu)  # fmt: skip
+        cfg = _config(task, device=device, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs,
+                      repetitions=repetitions, times=times, modes=modes, drift=drift, subset=subset,
+                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
         grids: dict[str, tuple[float, ...]] = {}
         for name, text in (("d2d", d2d_grid), ("sigma", sigma_grid), ("levels", levels_grid)):
-            values = _floats(text, f"--{name}-grid")
+            values = floats(text, f"--{name}-grid")
             if values is not None:
                 grids[name] = values
         out = out or Path("runs") / f"tolerance-{cfg.task}-{Path(cfg.device).stem}"
         with make_executor(executor, workers=workers, address=address) as ex:
             results = run_tolerance(
-                cfg, out, budget=budget, parameters=_csv_list(parameters) or [], grids=grids, variant=variant,
+                cfg, out, budget=budget, parameters=csv_list(parameters) or [], grids=grids, variant=variant,
                 time_s=time_s, rounds=rounds, points_per_round=points_per_round, executor=ex,
                 progress=not (quiet or as_json), overwrite=overwrite,
             )  # fmt: skip
@@ -402,10 +341,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the costs as JSON."),
     ) -> None:
         """Devices, tiles, programming pulses, energy and voltage to program a network onto a device."""
-        if periphery not in ("paper", "ideal"):
-            raise ConfigError(f"--periphery must be 'paper' or 'ideal', got {periphery!r}")
-        per = Periphery.paper() if periphery == "paper" else Periphery.ideal()
-        specs = list_presets() if device.strip() == "all" else (_csv_list(device) or [])
+        per = parse_periphery(periphery)
+        specs = list_presets() if device.strip() == "all" else (csv_list(device) or [])
         net = build_network(task, seed=seed)
         source = f"untrained network (seed {seed})"
         if checkpoint is not None:

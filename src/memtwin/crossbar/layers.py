@@ -64,6 +64,7 @@ from memtwin.crossbar.programming import (
     draw_devices,
     program_conductances,
     program_conductances_with_slope,
+    scale_draws,
 )
 from memtwin.crossbar.seeding import DRIFT, FORWARD, HWAT, PROGRAM, check_seed, make_generator, time_key
 from memtwin.devices.model import DeviceModel
@@ -180,6 +181,7 @@ class AnalogLayerBase(nn.Module):
         self.weight_clip_sigma = check_clip_sigma(weight_clip_sigma)
         self.layer_index = 0
         self.training_seed = 0
+        self.hwat_noise_scale = 1.0  # device spreads in hardware-aware training, × the real device's
         self.drift_model: DriftLike | None = None
         for name in _STATE_BUFFERS:
             self.register_buffer(name, None, persistent=False)
@@ -761,6 +763,7 @@ class AnalogLayerBase(nn.Module):
             draws = draw_devices(
                 tuple(pulses.shape), variability, generator, wd.dtype, pair_shared_update=True
             )
+            draws = scale_draws(draws, self.hwat_noise_scale)
             g, slope = program_conductances_with_slope(pulses, table, variability, draws)
             w_eff, g_sq, f_plus, f_minus = self._effective_with_factors(g[0][None], g[1][None])
             k = (table.levels - 1) / scale[:, None] * (wd.abs() <= scale[:, None])

@@ -20,6 +20,7 @@ model then undoes that forward's side effects and repeats the batch at its input
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -377,6 +378,7 @@ def convert(
     weight_clip_sigma: float | None = None,
     exclude: Collection[str] = (),
     training_seed: int = 0,
+    hwat_noise_scale: float = 1.0,
 ) -> AnalogModel:
     """An analog copy of ``model``: every ``nn.Linear``/``nn.Conv2d`` (except qualified names in
     ``exclude``) becomes an analog layer on ``device`` in programming ``mode``.
@@ -384,7 +386,9 @@ def convert(
     ``periphery=None`` means an ideal periphery (:meth:`Periphery.ideal`); use :meth:`Periphery.paper` for
     the paper's. ``weight_scaling``: "column" (per output) or "layer". ``weight_clip_sigma``: clip weights
     at that many standard deviations when mapping (None: the largest |w| maps to the top level).
-    ``training_seed`` seeds the hardware-aware-training noise. The original ``model`` is not modified.
+    ``training_seed`` seeds the hardware-aware-training noise; ``hwat_noise_scale`` widens (or narrows)
+    every device spread that hardware-aware training sees, relative to the device's own (programming for
+    inference always uses the device's own). The original ``model`` is not modified.
     """
     if not isinstance(model, nn.Module):
         raise ConfigError(f"convert needs a torch.nn.Module, got {type(model).__name__}")
@@ -397,6 +401,8 @@ def convert(
     check_weight_scaling(weight_scaling)
     clip = check_clip_sigma(weight_clip_sigma)
     training_seed = check_seed(training_seed)
+    if not (math.isfinite(hwat_noise_scale) and hwat_noise_scale >= 0):
+        raise ConfigError(f"hwat_noise_scale must be a finite number >= 0, got {hwat_noise_scale!r}")
     names = {name for name, _ in model.named_modules()}
     unknown = sorted(set(exclude) - names)
     if unknown:
@@ -431,4 +437,5 @@ def convert(
     for index, (_, layer) in enumerate(analog.analog_layers()):
         layer.layer_index = index
         layer.training_seed = training_seed
+        layer.hwat_noise_scale = float(hwat_noise_scale)
     return analog

@@ -158,6 +158,24 @@ def draw_devices(
     return DeviceDraws(update=update, bound=bound, offset=offset, noise=noise, stuck_u=stuck)
 
 
+def scale_draws(draws: DeviceDraws, factor: float) -> DeviceDraws:
+    """The same draws with every spread (update, bound, offset, cycle-to-cycle) ``factor`` times wider;
+    stuck-at draws are kept. Hardware-aware training may train against a noisier device than the real one."""
+    if factor == 1.0:
+        return draws
+
+    def widen(t: Tensor | None) -> Tensor | None:
+        return None if t is None else t * factor
+
+    return DeviceDraws(
+        update=widen(draws.update),
+        bound=widen(draws.bound),
+        offset=widen(draws.offset),
+        noise=draws.noise * factor,
+        stuck_u=draws.stuck_u,
+    )
+
+
 def spread_update(delta_S: Tensor, update: Tensor | None) -> Tensor:
     """Δ·(1 + δ): this device's pulses are larger or smaller than nominal (factor floored)."""
     if update is None:

@@ -6,6 +6,7 @@ reproduces every number and figure of that folder.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -22,20 +23,28 @@ VARIANTS = ("baseline", "hwat_gdc")
 TASKS = ("digits", "mnist", "cifar10")
 #: Just programmed (0 s: no drift yet), then 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
 DEFAULT_TIMES_S = (0.0, 1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
+#: How a sweep's HWAT networks are trained: afresh on every swept device (``per_value``), or once on the
+#: run's nominal device and then programmed onto every swept one (``once``: the paper's "re-ran
+#: simulations for inference" of Fig. 5(b), and the only affordable choice for CIFAR-10 on a CPU).
+SWEEP_HWAT = ("per_value", "once")
 
 
 @dataclass(frozen=True)
 class SweepConfig:
     """Sweep one parameter over values; ``parameter`` is a dotted path such as ``device.d2d`` or
-    ``periphery.adc_bits`` (see :func:`memtwin.experiments.sweep.apply_parameter`)."""
+    ``periphery.adc_bits`` (see :func:`memtwin.experiments.sweep.apply_parameter`); ``hwat`` is one of
+    :data:`SWEEP_HWAT`."""
 
     parameter: str
     values: tuple[float, ...]
     time_s: float = 1.0
+    hwat: str = "per_value"
 
     def __post_init__(self) -> None:
         if not self.values:
             raise ConfigError("sweep.values is empty; give at least one value")
+        if self.hwat not in SWEEP_HWAT:
+            raise ConfigError(f"sweep.hwat must be one of {', '.join(SWEEP_HWAT)}, got {self.hwat!r}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,9 @@ class ExperimentConfig:
     (then characterized first; as measurements carry no retention data, their drift defaults to the
     paper's worst case, ``reram-wan2022-aihwkit``). ``drift`` overrides the device's drift model kind
     (e.g. ``hfs2-retention``, ``none``). ``d2d`` overrides the device's device-to-device variation (both the
-    update and the bounds spread) when set. ``subset`` limits the training and test sets (quick runs, CI).
+    update and the bounds spread) when set. ``hwat_noise_scale`` widens every device spread that
+    hardware-aware training sees (× the device's own; inference always uses the device's own).
+    ``subset`` limits the training and test sets (quick runs, CI).
     """
 
     task: str = "digits"
@@ -59,6 +70,7 @@ class ExperimentConfig:
     repetitions: int = 5
     times_s: tuple[float, ...] = DEFAULT_TIMES_S
     seed: int = 0
+    hwat_noise_scale: float = 1.0
     subset: int | None = None
     test_subset: int | None = None
     device_kind: str = "auto"
@@ -76,6 +88,8 @@ class ExperimentConfig:
         for v in self.variants:
             if v not in VARIANTS:
                 raise ConfigError(f"variant {v!r} is unknown; expected one of {', '.join(VARIANTS)}")
+        if not (math.isfinite(self.hwat_noise_scale) and self.hwat_noise_scale >= 0):
+            raise ConfigError(f"hwat_noise_scale must be a number >= 0, got {self.hwat_noise_scale}")
         if self.repetitions < 1:
             raise ConfigError(f"repetitions must be >= 1, got {self.repetitions}")
         if not self.times_s or any(t < 0 for t in self.times_s):
@@ -108,6 +122,7 @@ class ExperimentConfig:
         for key in ("data_dir", "d2d", "drift", "subset", "test_subset"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        out["hwat_noise_scale"] = self.hwat_noise_scale
         out["digital"] = self.digital.to_dict()
         out["hwat"] = self.hwat.to_dict()
         out["periphery"] = self.periphery.to_dict()
@@ -117,6 +132,7 @@ class ExperimentConfig:
                 "values": list(self.sweep.values),
                 "time_s": self.sweep.time_s,
             }
+            out["sweep"]["hwat"] = self.sweep.hwat
         return out
 
     @classmethod
@@ -141,13 +157,16 @@ class ExperimentConfig:
             kwargs["periphery"] = Periphery.from_dict(data["periphery"])
         if "sweep" in data:
             sweep = dict(data["sweep"])
-            unknown_sweep = sorted(set(sweep) - {"parameter", "values", "time_s"})
+            unknown_sweep = sorted(set(sweep) - {"parameter", "values", "time_s", "hwat"})
             if unknown_sweep or "parameter" not in sweep or "values" not in sweep:
-                raise ConfigError("[sweep] needs 'parameter' and 'values' (and optionally 'time_s')")
+                raise ConfigError(
+                    "[sweep] needs 'parameter' and 'values' (and optionally 'time_s' and 'hwat')"
+                )
             kwargs["sweep"] = SweepConfig(
                 parameter=str(sweep["parameter"]),
                 values=tuple(float(v) for v in sweep["values"]),
                 time_s=float(sweep.get("time_s", 1.0)),
+                hwat=str(sweep.get("hwat", "per_value")),
             )
         try:
             return cls(**kwargs)
@@ -176,3 +195,14 @@ def _train(base: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
         raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(merged)}")
     merged.update(changes)
     return TrainConfig.from_dict(merged)
+
+
+def same_experiment(a_toml: str, b_toml: str) -> bool:
+    """Whether two config texts describe the same experiment: equal once parsed, so that a run folder
+    written before a new option existed (the option then takes its default) still resumes."""
+    try:
+        return ExperimentConfig.from_dict(tomllib.loads(a_toml)) == ExperimentConfig.from_dict(
+            tomllib.loads(b_toml)
+        )
+    except (ConfigError, tomllib.TOMLDecodeError):
+        return False

@@ -121,7 +121,9 @@ class Session:
         self, net: nn.Module, device: DeviceModel, periphery: Periphery, mode: str, tag: str
     ) -> AnalogModel:
         """HWAT fine-tuning of a copy of ``net`` on ``device`` in ``mode`` (resumable)."""
-        analog = convert(copy.deepcopy(net), device, periphery, mode=mode)
+        analog = convert(
+            copy.deepcopy(net), device, periphery, mode=mode, hwat_noise_scale=self.config.hwat_noise_scale
+        )
         train(
             analog,
             self.data,
@@ -176,8 +178,12 @@ def evaluate_protocol(
     tag: str = "",
     parameter: str | None = None,
     value: float | None = None,
+    hwat_on_nominal: bool = False,
 ) -> list[AnalogRow]:
-    """Modes × variants × times for one device/periphery; rows carry ``parameter``/``value`` in sweeps."""
+    """Modes × variants × times for one device/periphery; rows carry ``parameter``/``value`` in sweeps.
+
+    ``hwat_on_nominal``: hardware-aware train on the session's own device and periphery (checkpoints
+    shared with a plain evaluation) and program the result onto ``device``/``periphery``."""
     cfg = session.config
     device = device or session.device
     periphery = periphery or cfg.periphery
@@ -193,7 +199,12 @@ def evaluate_protocol(
                 accs = session.analog_accuracies(analog, seed, times, compensate=False)
             else:
                 hw_periphery = replace(periphery, drift_compensation=True)
-                analog = session.hardware_aware(net, device, hw_periphery, mode, f"{mode}{tag}")
+                if hwat_on_nominal:
+                    nominal = replace(cfg.periphery, drift_compensation=True)
+                    trained = session.hardware_aware(net, session.device, nominal, mode, mode)
+                    analog = convert(trained.to_digital(), device, hw_periphery, mode=mode)
+                else:
+                    analog = session.hardware_aware(net, device, hw_periphery, mode, f"{mode}{tag}")
                 accs = session.analog_accuracies(analog, seed, times, compensate=True)
             for t, a in accs.items():
                 rows.append(AnalogRow(mode, variant, t, a, parameter, value))

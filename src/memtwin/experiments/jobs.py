@@ -51,7 +51,7 @@ from memtwin.atomic import write_json_atomic, write_text_atomic
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import DeviceModel
 from memtwin.errors import ConfigError
-from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.config import ExperimentConfig, same_experiment
 from memtwin.experiments.evaluate import Session, evaluate_protocol
 from memtwin.experiments.executors import Executor, make_executor
 from memtwin.experiments.runfolder import COMPLETE, RunFolder
@@ -320,7 +320,7 @@ def prepare_analysis(
             f"{run.path} holds an unfinished {kind} analysis with other settings (see {previous}); "
             "rerun it with the same settings to resume, or pass --overwrite"
         )
-    run.start(config.to_toml(), overwrite=overwrite)
+    run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
     write_text_atomic(previous, analysis_toml)
     started = time.perf_counter()
     session = Session.open(config, run.checkpoints, progress=progress)

@@ -16,9 +16,10 @@ from memtwin import __version__
 from memtwin.atomic import write_text_atomic
 from memtwin.characterization import write_characterizations
 from memtwin.characterization.plots import plot_characterization
-from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.config import ExperimentConfig, same_experiment
 from memtwin.experiments.evaluate import AnalogRow, Session, evaluate_protocol, program_seed
 from memtwin.experiments.figures import plot_all
+from memtwin.experiments.reuse import reusable_stages
 from memtwin.experiments.runfolder import RunFolder
 from memtwin.experiments.sweep import apply_parameter
 from memtwin.tasks.networks import count_weights
@@ -36,11 +37,22 @@ CSV_COLUMNS = (
 
 
 def run_experiment(
-    config: ExperimentConfig, out: str | Path, *, progress: bool = True, overwrite: bool = False
+    config: ExperimentConfig,
+    out: str | Path,
+    *,
+    progress: bool = True,
+    overwrite: bool = False,
+    checkpoints_from: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``config`` (an evaluation, or a sweep when ``config.sweep`` is set) into ``out``."""
+    """Run ``config`` (an evaluation, or a sweep when ``config.sweep`` is set) into ``out``.
+
+    ``checkpoints_from``: a run folder whose trained networks this run starts from, as far as that run
+    trained them the same way (see :func:`memtwin.experiments.reuse.reusable_stages`)."""
+    stages = reusable_stages(config, Path(checkpoints_from)) if checkpoints_from is not None else None
     run = RunFolder(Path(out))
-    run.start(config.to_toml(), overwrite=overwrite)
+    run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
+    if checkpoints_from is not None and stages is not None:
+        run.import_checkpoints(Path(checkpoints_from), stages)
     started = time.perf_counter()
     session = Session.open(config, run.checkpoints, progress=progress)
     session.device.to_toml(run.path / "device.toml")
@@ -70,6 +82,7 @@ def run_experiment(
                 tag=f"-{config.sweep.parameter}={value:g}",
                 parameter=config.sweep.parameter,
                 value=value,
+                hwat_on_nominal=config.sweep.hwat == "once",
             )
     elapsed = time.perf_counter() - started
     weights = count_weights(net)
@@ -91,7 +104,11 @@ def run_experiment(
         "hardware": str(session.torch_device),
     }
     if config.sweep is not None:
-        results["sweep"] = {"parameter": config.sweep.parameter, "values": list(config.sweep.values)}
+        results["sweep"] = {
+            "parameter": config.sweep.parameter,
+            "values": list(config.sweep.values),
+            "hwat": config.sweep.hwat,
+        }
     write_text_atomic(run.path / "results.csv", results_csv(results["analog"]))
     plot_all(results, run.figures, history["epochs"])
     run.write_json("history.json", history)

@@ -8,9 +8,11 @@ rerun into it resumes (checkpoints are kept in ``checkpoints/``).
 from __future__ import annotations
 
 import json
+import operator
 import platform
 import shutil
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,9 +46,16 @@ class RunFolder:
             return None
         return str(json.loads(self.status_file.read_text()).get("state"))
 
-    def start(self, config_toml: str, *, overwrite: bool = False) -> None:
+    def start(
+        self,
+        config_toml: str,
+        *,
+        overwrite: bool = False,
+        same_config: Callable[[str, str], bool] = operator.eq,
+    ) -> None:
         """Open the folder for a run. A complete run is only replaced with ``overwrite``; an
-        incomplete run of the same configuration is resumed from its checkpoints."""
+        incomplete run of the same configuration is resumed from its checkpoints. ``same_config``
+        compares the folder's config text with this run's (default: identical text)."""
         state = self.state()
         if self.path.exists() and state is None and any(self.path.iterdir()):
             raise ConfigError(f"{self.path} exists and is not a memtwin run folder; choose another --out")
@@ -58,7 +67,7 @@ class RunFolder:
             )
         elif state == RUNNING:
             previous = self.path / "config.toml"
-            if previous.exists() and previous.read_text() != config_toml:
+            if previous.exists() and not same_config(previous.read_text(), config_toml):
                 raise ConfigError(
                     f"{self.path} holds an unfinished run of a different configuration; resume it with "
                     f"`memtwin run {previous}`, or pass --overwrite to start afresh"
@@ -68,6 +77,27 @@ class RunFolder:
         self.figures.mkdir(exist_ok=True)
         write_text_atomic(self.path / "config.toml", config_toml)
         self._write_status(RUNNING)
+
+    def import_checkpoints(self, source_run: Path, stages: Collection[str] | None = None) -> list[str]:
+        """Copy the training checkpoints of another run folder that this run has not got yet (e.g. a
+        sweep on the network an evaluation already trained; the caller checks that it trained the same
+        way), all of them or only ``stages``. Returns the imported stage names."""
+        source = RunFolder(Path(source_run)).checkpoints
+        if not source.is_dir():
+            raise ConfigError(f"{source_run} has no checkpoints/ folder; is it a memtwin run folder?")
+        imported = []
+        for stage in sorted(p for p in source.iterdir() if (p / "last.pt").is_file()):
+            if stages is not None and stage.name not in stages:
+                continue
+            target = self.checkpoints / stage.name
+            if (target / "last.pt").exists():
+                continue
+            tmp = self.checkpoints / f".{stage.name}.importing"
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(stage, tmp)
+            tmp.rename(target)  # a stage appears whole or not at all
+            imported.append(stage.name)
+        return imported
 
     def complete(self) -> None:
         self._write_status(COMPLETE)
