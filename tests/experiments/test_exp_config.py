@@ -69,7 +69,7 @@ def test_replace_validates():
 
 
 def test_hwat_noise_scale_round_trips_and_is_validated(tmp_path):
-    cfg = replace(ExperimentConfig.for_task("mnist"), hwat_noise_scale=1.5)
+    cfg = replace(ExperimentConfig.for_task("mnist"), hwat_noise_scale=2.0)
     path = tmp_path / "c.toml"
     path.write_text(cfg.to_toml())
     assert ExperimentConfig.from_toml(path) == cfg

@@ -55,10 +55,16 @@ def build_drift_model(spec: object) -> DriftLike:
     return build_drift(spec)  # type: ignore[arg-type]
 
 
-def calibration_input(n_inputs: int, layer_index: int, device: torch.device, dtype: torch.dtype) -> Tensor:
-    """The fixed compensation read input of a layer: (CALIBRATION_VECTORS, n_inputs), uniform in [−1, 1]."""
+def calibration_input(
+    n_inputs: int,
+    layer_index: int,
+    device: torch.device,
+    dtype: torch.dtype,
+    vectors: int = CALIBRATION_VECTORS,
+) -> Tensor:
+    """The fixed calibration read input of a layer: (vectors, n_inputs), uniform in [−1, 1]."""
     gen = make_generator(device, COMPENSATION, layer_index)
-    x = torch.rand((CALIBRATION_VECTORS, n_inputs), generator=gen, device=device, dtype=dtype)
+    x = torch.rand((vectors, n_inputs), generator=gen, device=device, dtype=dtype)
     return 2.0 * x - 1.0
 
 

@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from memtwin.crossbar.calibration import COLUMN_CALIBRATION_VECTORS, apply_column_gains, column_gains
 from memtwin.crossbar.drift import (
     DriftLike,
     build_drift_model,
@@ -81,6 +82,7 @@ _STATE_BUFFERS = (
     "g_sq_eff",
     "ref_read0",
     "compensation",
+    "column_gain",
     "in_range",
     "out_range",
     "train_in_range",
@@ -151,6 +153,7 @@ class AnalogLayerBase(nn.Module):
     g_sq_eff: Tensor | None
     ref_read0: Tensor | None
     compensation: Tensor | None
+    column_gain: Tensor | None
     in_range: Tensor | None
     out_range: Tensor | None
     train_in_range: Tensor | None
@@ -379,12 +382,18 @@ class AnalogLayerBase(nn.Module):
     def _refresh(self, *, set_reference: bool, compensate: bool) -> None:
         assert self.g_current is not None and self.w_scale is not None
         w_eff, g_sq = self._effective(self.g_current[:, 0], self.g_current[:, 1])
-        self.w_eff = w_eff.contiguous()
-        self.g_sq_eff = g_sq
         table = self.table()
         out_factor = self._out_factor(self.w_scale, table)
         x_cal = calibration_input(self.n_rows, self.layer_index, w_eff.device, w_eff.dtype)
-        ref = reference_read(self.w_eff, out_factor, x_cal)
+        self.w_eff = w_eff.contiguous()
+        self.g_sq_eff = g_sq
+        if self.periphery.column_calibration:
+            if set_reference:  # calibrated once, right after programming; drift is GDC's job
+                self.column_gain = self._column_gains(w_eff, self.w_scale)
+            assert self.column_gain is not None
+            # the compensation read sees the outputs as the chip delivers them, column gains included
+            w_eff = apply_column_gains(w_eff, self.column_gain, [t.rows for t in self._row_tiles])
+        ref = reference_read(w_eff, out_factor, x_cal)
         if set_reference:
             self.ref_read0 = ref
         assert self.ref_read0 is not None
@@ -394,6 +403,16 @@ class AnalogLayerBase(nn.Module):
             self.compensation = torch.ones_like(ref)
         if self._calibration_done():
             self._build_fold()
+
+    def _column_gains(self, w_eff: Tensor, scale: Tensor) -> Tensor:
+        """Per-tile column gains fitting the read of ``w_eff`` to the target weights (clipped as mapped)."""
+        w = self._weight_matrix().detach()
+        x_cal = calibration_input(
+            self.n_rows, self.layer_index, w.device, w.dtype, COLUMN_CALIBRATION_VECTORS
+        )
+        target = torch.maximum(torch.minimum(w, scale[:, None]), -scale[:, None])
+        out_factor = self._out_factor(scale, self.table(w.device, w.dtype))
+        return column_gains(w_eff.detach(), out_factor, target, x_cal, [t.rows for t in self._row_tiles])
 
     # -- calibration ---------------------------------------------------------------------------------
     def _needs_calibration(self) -> bool:
@@ -470,7 +489,8 @@ class AnalogLayerBase(nn.Module):
             fold_w[:, :, tile.rows] /= adc_step[:, :, None]
             if fold_g_sq is not None:
                 fold_g_sq[:, :, tile.rows] /= (adc_step * adc_step)[:, :, None]
-            mults.append(gain * out_factor * self.compensation[:, None])
+            mult = gain * out_factor * self.compensation[:, None]
+            mults.append(mult if self.column_gain is None else mult * self.column_gain[t])
             if p.output_noise_rel > 0:
                 assert self.out_range is not None
                 noises.append(p.output_noise_rel * self.out_range[t] / adc_step)
@@ -663,6 +683,7 @@ class AnalogLayerBase(nn.Module):
             in_range=self.in_range,
             generators=generators,
             range_mode="calibrate",
+            tile_gains=self.column_gain,
         )
         self._calib_seen += 1
         if self._calib_seen >= p.calibration_batches:
@@ -689,11 +710,13 @@ class AnalogLayerBase(nn.Module):
         in_range: Tensor | None,
         generators: list[torch.Generator] | None,
         range_mode: str,
+        tile_gains: Tensor | None = None,
     ) -> Tensor:
         """Reference implementation in physical units (x·S), differentiable (straight-through).
 
         ``range_mode``: "calibrate" (update ``self.out_range`` with this batch, max over the calibration
         batches) or "dynamic" (output ranges from this batch only; hardware-aware training).
+        ``tile_gains``: (row tiles, R, outputs) digital gains applied to each tile's digitized output.
         """
         p = self.periphery
         dtype = x.dtype
@@ -729,6 +752,8 @@ class AnalogLayerBase(nn.Module):
                     pv = torch.stack(
                         [quantize_fused(pv[r], step[r], p.adc_codes, axis=1) for r in range(reps)]
                     )
+            if tile_gains is not None:
+                pv = pv * self._col(tile_gains[t], pv)
             y = pv if y is None else y + pv
         assert y is not None
         if range_mode == "calibrate" and new_ranges:
@@ -780,6 +805,8 @@ class AnalogLayerBase(nn.Module):
         self._hwat_calls += 1
         gen = make_generator(self.weight.device, HWAT, self.training_seed, self.layer_index, self._hwat_calls)
         w_eff, g_sq, scale = self.hwat_weights(gen)
+        # train on the chip as it will be calibrated (gains are constants to the gradient)
+        gains = self._column_gains(w_eff, scale) if p.column_calibration else None
         in_range = None
         if p.dac_bits is not None:
             if self._train_calib_seen < p.calibration_batches or self.train_in_range is None:
@@ -798,6 +825,7 @@ class AnalogLayerBase(nn.Module):
             in_range=in_range,
             generators=[gen],
             range_mode="dynamic",
+            tile_gains=gains,
         )
 
     # -- inspection ----------------------------------------------------------------------------------

@@ -25,6 +25,9 @@
   exact solver), not the relative outputs.
 * **Global drift compensation** (``drift_compensation``): digital rescaling of the outputs after drift,
   see :mod:`memtwin.crossbar.drift`.
+* **Column calibration** (``column_calibration``): one digital gain per tile column, fitted right after
+  programming so that the column reads what its target weights would give (removes the column-wide part
+  of IR drop and of programming errors), see :mod:`memtwin.crossbar.calibration`.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Periphery:
     ir_drop_g_max_S: float | None = None
     read_voltage_V: float = 0.1
     drift_compensation: bool = True
+    column_calibration: bool = False
 
     def __post_init__(self) -> None:
         for name in ("dac_bits", "adc_bits"):
@@ -115,6 +119,12 @@ class Periphery:
         such a device would have to be scaled down before it is built into large arrays, which is the
         regime the paper simulated. The first 3 batches calibrate the converters ("the first few
         batches"); 512 × 512 is AIHWKIT's default tile and the tile size the paper's toolkit used.
+
+        Column calibration is off, as in the paper. AIHWKIT maps weight 0 to 0 S, so its IR drop stays
+        small; here weight 0 is the bottom of the device's linear range (for HfS₂ two thirds of its top
+        conductance), every cell carries current and a 512-cell word line loses up to ~50 % of its signal.
+        ``replace(Periphery.paper(), column_calibration=True)`` calibrates most of that away (see
+        :mod:`memtwin.crossbar.calibration`).
         """
         return cls(
             dac_bits=8,

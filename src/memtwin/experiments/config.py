@@ -56,7 +56,7 @@ class ExperimentConfig:
     paper's worst case, ``reram-wan2022-aihwkit``). ``drift`` overrides the device's drift model kind
     (e.g. ``hfs2-retention``, ``none``). ``d2d`` overrides the device's device-to-device variation (both the
     update and the bounds spread) when set. ``hwat_noise_scale`` widens every device spread that
-    hardware-aware training sees (× the device's own; inference always uses the device's own).
+    hardware-aware training sees (× the device's own, default 1.5; inference always uses the device's own).
     ``subset`` limits the training and test sets (quick runs, CI).
     """
 
@@ -70,7 +70,7 @@ class ExperimentConfig:
     repetitions: int = 5
     times_s: tuple[float, ...] = DEFAULT_TIMES_S
     seed: int = 0
-    hwat_noise_scale: float = 1.0
+    hwat_noise_scale: float = 1.5
     subset: int | None = None
     test_subset: int | None = None
     device_kind: str = "auto"
