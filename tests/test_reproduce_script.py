@@ -39,9 +39,10 @@ def test_protocol_then_sweep_on_the_same_networks(tmp_path):
     sweep = json.loads((tmp_path / "d2d-sweep" / "results.json").read_text())
     assert sweep["digital_accuracy"] == evaluation["digital_accuracy"]
     assert [r["value"] for r in sweep["analog"]] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
-    # The preset's own 30 % at 1 s is the evaluation's HWAT + compensation row: the same chips.
+    # The preset's own 30 % just after programming is the evaluation's HWAT + compensation row at 0 s:
+    # the same networks on the same chips.
     swept = next(r for r in sweep["analog"] if r["value"] == 0.3)
-    evaluated = next(r for r in evaluation["analog"] if r["variant"] == "hwat_gdc" and r["time_s"] == 1.0)
+    evaluated = next(r for r in evaluation["analog"] if r["variant"] == "hwat_gdc" and r["time_s"] == 0.0)
     assert swept["accuracies"] == evaluated["accuracies"]
     for folder in ("evaluate", "d2d-sweep"):
         assert (tmp_path / folder / "report.html").stat().st_size > 10_000

@@ -157,6 +157,9 @@ def test_sweep_with_hwat_once_reuses_the_evaluations_networks(tmp_path):
     swept = run_experiment(sweep_cfg, tmp_path / "sweep", progress=False, checkpoints_from=tmp_path / "eval")
     stages = sorted(p.name for p in (tmp_path / "sweep" / "checkpoints").iterdir())
     assert stages == ["digital", "hwat-potentiation"]
+    for stage in stages:  # imported, not trained again (which, seeded, would give the same numbers)
+        mine, theirs = (tmp_path / run / "checkpoints" / stage / "last.pt" for run in ("sweep", "eval"))
+        assert mine.read_bytes() == theirs.read_bytes()
     assert swept["digital_accuracy"] == evaluation["digital_accuracy"]
     at_nominal = [r for r in swept["analog"] if r["value"] == 0.3]
     assert at_nominal[0]["accuracies"] == evaluation["analog"][0]["accuracies"]

@@ -112,7 +112,12 @@ def register(app: typer.Typer) -> None:
             "device.d2d", help="What to vary: " + ", ".join(parameter_names()[:8]) + ", …"
         ),
         values: str = typer.Option("0,0.1,0.2,0.3,0.4,0.5", help="Comma-separated values."),
-        time: float = typer.Option(1.0, help="Time after programming at which to evaluate (s)."),
+        time: float = typer.Option(
+            0.0,
+            help="Time after programming at which to evaluate (s); 0 = just programmed. The paper's "
+            "worst-case drift (reram-wan2022-aihwkit) redraws every device around its target at t > 0, "
+            "which hides programming errors such as device-to-device variation.",
+        ),
         hwat: str = typer.Option(
             "per_value",
             help="HWAT afresh on every swept device ('per_value') or once on the nominal device, "

@@ -33,11 +33,12 @@ SWEEP_HWAT = ("per_value", "once")
 class SweepConfig:
     """Sweep one parameter over values; ``parameter`` is a dotted path such as ``device.d2d`` or
     ``periphery.adc_bits`` (see :func:`memtwin.experiments.sweep.apply_parameter`); ``hwat`` is one of
-    :data:`SWEEP_HWAT`."""
+    :data:`SWEEP_HWAT`. ``time_s`` defaults to 0 (just programmed): the paper's worst-case drift model
+    redraws every device around its target at t > 0, which would hide programming errors."""
 
     parameter: str
     values: tuple[float, ...]
-    time_s: float = 1.0
+    time_s: float = 0.0
     hwat: str = "per_value"
 
     def __post_init__(self) -> None:
@@ -165,7 +166,7 @@ class ExperimentConfig:
             kwargs["sweep"] = SweepConfig(
                 parameter=str(sweep["parameter"]),
                 values=tuple(float(v) for v in sweep["values"]),
-                time_s=float(sweep.get("time_s", 1.0)),
+                time_s=float(sweep.get("time_s", 0.0)),
                 hwat=str(sweep.get("hwat", "per_value")),
             )
         try:

@@ -51,7 +51,7 @@ def run_experiment(
     stages = reusable_stages(config, Path(checkpoints_from)) if checkpoints_from is not None else None
     run = RunFolder(Path(out))
     run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
-    if checkpoints_from is not None and stages is not None:
+    if checkpoints_from is not None:
         run.import_checkpoints(Path(checkpoints_from), stages)
     started = time.perf_counter()
     session = Session.open(config, run.checkpoints, progress=progress)
