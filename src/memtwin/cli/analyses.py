@@ -193,9 +193,23 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run devices through the same network and protocol (the paper's Fig. 6, same pipeline for all).
         --d2d and --drift override every device's; the first and the last of --times are reported."""
-        cfg = _config(task, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs, repetitions=repetitions,
-                      times=times, modes=modes, variants=variants, d2d=d2d, drift=drift, subset=subset,
-                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
+        cfg = _config(
+            task,
+            data_dir=data_dir,
+            epochs=epochs,
+            hwat_epochs=hwat_epochs,
+            repetitions=repetitions,
+            times=times,
+            modes=modes,
+            variants=variants,
+            d2d=d2d,
+            drift=drift,
+            subset=subset,
+            test_subset=test_subset,
+            seed=seed,
+            periphery=periphery,
+            cpu=cpu,
+        )
         specs = csv_list(devices)
         if specs == ["all"]:
             specs = list_presets()
@@ -244,9 +258,23 @@ def register(app: typer.Typer) -> None:
         as_json: opt.AsJson = False,
     ) -> None:
         """Switch each non-ideality off in turn and on alone: what each one costs, and which dominates."""
-        cfg = _config(task, device=device, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs,
-                      repetitions=repetitions, times=times, modes=modes, d2d=d2d, drift=drift, subset=subset,
-                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
+        cfg = _config(
+            task,
+            device=device,
+            data_dir=data_dir,
+            epochs=epochs,
+            hwat_epochs=hwat_epochs,
+            repetitions=repetitions,
+            times=times,
+            modes=modes,
+            d2d=d2d,
+            drift=drift,
+            subset=subset,
+            test_subset=test_subset,
+            seed=seed,
+            periphery=periphery,
+            cpu=cpu,
+        )
         out = out or Path("runs") / f"ablate-{cfg.task}-{Path(cfg.device).stem}"
         with make_executor(executor, workers=workers, address=address) as ex:
             results = run_ablation(
@@ -302,9 +330,22 @@ def register(app: typer.Typer) -> None:
         as_json: opt.AsJson = False,
     ) -> None:
         """Largest d2d, largest sigma / bin width and fewest levels that keep the loss within a budget."""
-        cfg = _config(task, device=device, data_dir=data_dir, epochs=epochs, hwat_epochs=hwat_epochs,
-                      repetitions=repetitions, times=times, modes=modes, drift=drift, subset=subset,
-                      test_subset=test_subset, seed=seed, periphery=periphery, cpu=cpu)  # fmt: skip
+        cfg = _config(
+            task,
+            device=device,
+            data_dir=data_dir,
+            epochs=epochs,
+            hwat_epochs=hwat_epochs,
+            repetitions=repetitions,
+            times=times,
+            modes=modes,
+            drift=drift,
+            subset=subset,
+            test_subset=test_subset,
+            seed=seed,
+            periphery=periphery,
+            cpu=cpu,
+        )
         grids: dict[str, tuple[float, ...]] = {}
         for name, text in (("d2d", d2d_grid), ("sigma", sigma_grid), ("levels", levels_grid)):
             values = floats(text, f"--{name}-grid")
