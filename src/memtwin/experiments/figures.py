@@ -144,13 +144,16 @@ def plot_sweep(results: dict[str, Any], out_dir: Path) -> list[Path]:
                 yerr=[100 * r["accuracy_std"] for r in sel],
                 marker=MODE_MARKERS.get(mode, "o"),
                 color=VARIANT_COLORS.get(variant),
+                ls="-" if mode == "potentiation" else ":",
                 label=f"{mode}, {VARIANT_LABELS.get(variant, variant)}",
                 capsize=3,
             )
     ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
     ax.set_xlabel(_parameter_label(parameter), fontsize=11)
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
-    ax.set_title(f"{results['task']} on {results['device']}: sweep", fontsize=11)
+    t = rows[0]["time_s"]
+    when = "just programmed" if t == 0 else f"{time_label(t)} after programming"
+    ax.set_title(f"{results['task']} on {results['device']}: sweep, {when}", fontsize=11)
     ax.legend(fontsize=8)
     _style(ax)
     return _save(fig, out_dir, "sweep")
