@@ -182,3 +182,25 @@ def test_plain_tidy_file_has_no_warnings(write: Write) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load(path)
+
+
+def test_pulse_current_column_feeds_the_measured_energy(write: Write) -> None:
+    from memtwin.characterization import energy_per_cycle
+
+    path = write(
+        "ipulse.csv",
+        """
+        cycle,phase,pulse,G (uS),V_pulse (V),width (ns),I_pulse (uA)
+        1,potentiation,1,100,1.0,100,-50
+        1,depression,1,90,-0.5,200,20
+        2,potentiation,1,101,1.0,100,60
+        2,depression,1,91,-0.5,200,40
+        """,
+    )
+    f = load(path).frame
+    assert f["pulse_current_A"].tolist() == pytest.approx([50e-6, 20e-6, 60e-6, 40e-6])  # magnitudes
+    energy = energy_per_cycle(load(path))
+    assert energy is not None and energy.method == "measured_pulse_current"
+    # by hand: cycle 1 = 1 V·50 µA·100 ns + 0.5 V·20 µA·200 ns = 5 pJ + 2 pJ; cycle 2 = 6 pJ + 4 pJ
+    assert energy.mean == pytest.approx(8.5e-12)
+    assert energy.std == pytest.approx(np.std([7e-12, 10e-12], ddof=1))

@@ -13,6 +13,7 @@ from memtwin.measurements.units import (
     PHASE,
     PULSE,
     PULSE_AMPLITUDE,
+    PULSE_CURRENT,
     PULSE_WIDTH,
     READ_VOLTAGE,
     RESISTANCE,
@@ -39,6 +40,11 @@ from memtwin.measurements.units import (
         ("I (nA)", CURRENT, 1e-9),
         ("I (microamps)", CURRENT, 1e-6),
         ("read_current_A", CURRENT, 1.0),
+        ("pulse_current_A", PULSE_CURRENT, 1.0),
+        ("I_pulse (uA)", PULSE_CURRENT, 1e-6),
+        ("programming current (mA)", PULSE_CURRENT, 1e-3),
+        ("pulse (uA)", PULSE_CURRENT, 1e-6),
+        ("write I (nA)", PULSE_CURRENT, 1e-9),  # an unknown label with a current unit and 'write'
         ("R (kOhm)", RESISTANCE, 1e3),
         ("R (kΩ)", RESISTANCE, 1e3),
         ("R (k\u2126)", RESISTANCE, 1e3),  # ohm sign

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memtwin.errors import MeasurementWarning
+from memtwin.errors import MeasurementError, MeasurementWarning
 from memtwin.measurements import DEPRESSION, POTENTIATION, load, load_many
 
 Write = Callable[[str, str], Path]
@@ -135,3 +135,10 @@ def test_good_pair_is_quiet(write: Write) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_many([write("q_set.csv", SET), write("q_reset.csv", RESET)])
+
+
+def test_pulse_current_needs_the_tidy_layout(write: Write) -> None:
+    path = write("ipulse_set.csv", "pulse,I_pulse (uA),cycle 1 (uS),cycle 2 (uS)\n1,50,10,11\n2,60,20,21\n")
+    with pytest.raises(MeasurementError, match="pulse current column does not belong") as err:
+        load(path, format="wide")
+    assert err.value.column == "I_pulse (uA)" and "tidy" in str(err.value)

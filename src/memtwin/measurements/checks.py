@@ -27,6 +27,7 @@ _PLAUSIBLE = (
     ("pulse_amplitude_V", None, 20.0, "pulse amplitude", "V", "'V_pulse (V)'"),
     ("pulse_width_s", 1e-12, 1.0, "pulse width", "s", "'width (ns)'"),
     ("read_current_A", None, 1.0, "read current", "A", "'I (uA)'"),
+    ("pulse_current_A", None, 1.0, "pulse current", "A", "'I_pulse (uA)'"),
 )
 # A ramp "goes the wrong way" when it moves against its phase by this share of the phase's range.
 _AGAINST = 0.25

@@ -26,6 +26,7 @@ from memtwin.measurements.units import (
     PHASE,
     PULSE,
     PULSE_AMPLITUDE,
+    PULSE_CURRENT,
     PULSE_WIDTH,
     READ_VOLTAGE,
     RESPONSES,
@@ -84,9 +85,10 @@ def read_signed(
         q = spec.quantity
         if j in (pv_col, rv_col) or (q == PULSE and spec.unit is None):
             continue
-        if q in (CYCLE, PHASE, DEVICE):
+        if q in (CYCLE, PHASE, DEVICE, PULSE_CURRENT):
             raise MeasurementError(
-                f"a {q} column does not belong in a signed-pulse-voltage sheet (use format='tidy')",
+                f"a {q.replace('_', ' ')} column does not belong in a signed-pulse-voltage sheet "
+                "(use the tidy layout, one row per read, and format='tidy')",
                 file=grid.file,
                 column=grid.header[j],
                 expected=SIGNED_HELP,

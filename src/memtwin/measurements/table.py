@@ -21,6 +21,7 @@ OPTIONAL_COLUMNS = (
     "pulse_width_s",
     "read_voltage_V",
     "read_current_A",
+    "pulse_current_A",
     "time_s",
 )
 _MAX_INDEX = 2**31 - 1
@@ -32,8 +33,8 @@ class PulseTable:
 
     ``frame`` columns: ``device`` (str), ``cycle`` (int, one potentiation + one depression ramp),
     ``phase`` (``potentiation``/``depression``), ``pulse`` (int, 1-based within the ramp),
-    ``conductance_S`` (> 0), and any of :data:`OPTIONAL_COLUMNS` (``pulse_amplitude_V`` is a
-    magnitude). Rows are sorted by device, cycle, phase (potentiation first), pulse.
+    ``conductance_S`` (> 0), and any of :data:`OPTIONAL_COLUMNS` (``pulse_amplitude_V`` and
+    ``pulse_current_A`` are magnitudes). Rows are sorted by device, cycle, phase (potentiation first), pulse.
 
     A table may hold a single cycle (a reader loads what the file has); characterization needs
     several, see :meth:`check_for_characterization`.

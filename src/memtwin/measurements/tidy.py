@@ -9,6 +9,8 @@ Rules where labs differ:
   k-th depression ramp of a device form cycle k;
 - no ``pulse`` column: reads are numbered 1.. within each (device, cycle, phase) in file order;
 - ``phase=``/``device=`` fill in a missing column, or select those rows when the column exists;
+- a pulse current (``I_pulse (uA)``, ``programming current``) is the current during the programming
+  pulse, not a read; only this layout carries it, since it belongs to one read of one device;
 - columns memtwin does not know (comments, temperature) are ignored.
 """
 
@@ -31,6 +33,7 @@ from memtwin.measurements.units import (
     PHASE,
     PULSE,
     PULSE_AMPLITUDE,
+    PULSE_CURRENT,
     PULSE_WIDTH,
     READ_VOLTAGE,
     RESISTANCE,
@@ -120,11 +123,13 @@ def read_tidy(
     for q, column in (
         (PULSE_AMPLITUDE, "pulse_amplitude_V"),
         (PULSE_WIDTH, "pulse_width_s"),
+        (PULSE_CURRENT, "pulse_current_A"),
         (TIME, "time_s"),
     ):
         if q in found:
             values = _filled_numbers(grid, found[q], specs, f"a {column.rsplit('_', 1)[0].replace('_', ' ')}")
-            out[column] = np.abs(values) if q == PULSE_AMPLITUDE else values
+            # Amplitude and pulse current are stored as magnitudes: their sign only repeats the phase.
+            out[column] = np.abs(values) if q in (PULSE_AMPLITUDE, PULSE_CURRENT) else values
 
     phases = _phases(grid, found, phase)
     devices = _texts(grid, found[DEVICE], "a device name") if DEVICE in found else [device or "device"] * n

@@ -24,6 +24,7 @@ VOLTAGE = "voltage"  # a voltage whose role (read or pulse) the layout decides
 READ_VOLTAGE = "read_voltage"
 PULSE_AMPLITUDE = "pulse_amplitude"
 PULSE_WIDTH = "pulse_width"
+PULSE_CURRENT = "pulse_current"  # the current through the device during a programming pulse
 TIME = "time"
 CYCLE = "cycle"
 PHASE = "phase"
@@ -44,6 +45,7 @@ DIMENSION = {
     READ_VOLTAGE: VOLT,
     PULSE_AMPLITUDE: VOLT,
     PULSE_WIDTH: SECOND,
+    PULSE_CURRENT: AMPERE,
     TIME: SECOND,
     CYCLE: COUNT,
     PULSE: COUNT,
@@ -58,6 +60,7 @@ CANONICAL = {
     READ_VOLTAGE: "read_voltage_V",
     PULSE_AMPLITUDE: "pulse_amplitude_V",
     PULSE_WIDTH: "pulse_width_s",
+    PULSE_CURRENT: "pulse_current_A",
     TIME: "time_s",
     CYCLE: "cycle",
     PHASE: "phase",
@@ -74,6 +77,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "v pulse", "vpulse", "pulse voltage", "pulse amplitude", "amplitude", "vp", "v p", "pulse v",
         "v prog", "vprog", "programming voltage", "write voltage", "v write", "vwrite", "pulse height",
         "voltage pulse", "pulse amp",
+    ),
+    PULSE_CURRENT: (
+        "pulse current", "i pulse", "ipulse", "write current", "i write", "iwrite", "programming current",
+        "prog current", "i prog", "iprog", "current pulse",
     ),
     VOLTAGE: ("v", "voltage", "u"),
     PULSE_WIDTH: (
@@ -265,14 +272,14 @@ def _quantity(label: str, named: str | None, dim: str) -> str | None:
     if named is not None and DIMENSION[named] == dim:
         return named
     words = set(_TOKEN.findall(_fold(label).lower()))
-    if named == PULSE and dim in (VOLT, SECOND):  # "pulse (V)", "pulse (ns)"
-        return PULSE_AMPLITUDE if dim == VOLT else PULSE_WIDTH
+    if named == PULSE and dim in (VOLT, SECOND, AMPERE):  # "pulse (V)", "pulse (ns)", "pulse (uA)"
+        return {VOLT: PULSE_AMPLITUDE, SECOND: PULSE_WIDTH, AMPERE: PULSE_CURRENT}[dim]
     if named is not None:
         return None
     if dim == SIEMENS:
         return CONDUCTANCE
     if dim == AMPERE:
-        return CURRENT
+        return PULSE_CURRENT if words & {"pulse", "prog", "write", "program", "programming"} else CURRENT
     if dim == OHM:
         return RESISTANCE
     if dim == VOLT:

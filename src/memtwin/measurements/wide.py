@@ -36,6 +36,7 @@ from memtwin.measurements.units import (
     PHASE,
     PULSE,
     PULSE_AMPLITUDE,
+    PULSE_CURRENT,
     PULSE_WIDTH,
     READ_VOLTAGE,
     RESPONSES,
@@ -83,9 +84,10 @@ def read_wide(
     ramps: list[int] = []
     for j, spec in enumerate(specs):
         q = spec.quantity
-        if q in (CYCLE, PHASE, DEVICE, TIME):
+        if q in (CYCLE, PHASE, DEVICE, TIME, PULSE_CURRENT):
             raise MeasurementError(
-                f"a {q} column does not belong in a wide file (is this a tidy file? use format='tidy')",
+                f"a {q.replace('_', ' ')} column does not belong in a wide file "
+                "(it is one value per read: write the file in the tidy layout, or use format='tidy')",
                 file=grid.file,
                 column=grid.header[j],
                 expected=WIDE_HELP,
