@@ -22,6 +22,7 @@ from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import ResolvedDevice, resolve_device_source
 from memtwin.tasks.datasets import TaskData, load_task
 from memtwin.tasks.networks import build_network
+from memtwin.training.batchnorm import reestimate_batchnorm
 from memtwin.training.loop import resolve_device as resolve_torch_device
 from memtwin.training.loop import train
 from memtwin.training.metrics import evaluate_accuracies
@@ -120,7 +121,8 @@ class Session:
     def hardware_aware(
         self, net: nn.Module, device: DeviceModel, periphery: Periphery, mode: str, tag: str
     ) -> AnalogModel:
-        """HWAT fine-tuning of a copy of ``net`` on ``device`` in ``mode`` (resumable)."""
+        """HWAT fine-tuning of a copy of ``net`` on ``device`` in ``mode`` (resumable), then batch-norm
+        statistics re-estimated at the device's own spreads (:mod:`memtwin.training.batchnorm`)."""
         analog = convert(
             copy.deepcopy(net), device, periphery, mode=mode, hwat_noise_scale=self.config.hwat_noise_scale
         )
@@ -135,6 +137,8 @@ class Session:
             # An unprogrammed analog model has no eval-mode accuracy; the protocol measures it after.
             evaluate=False,
         )
+        # Checkpoints hold the trained state; the statistics are re-estimated from it on every call.
+        reestimate_batchnorm(analog, self.data, seed=self.config.hwat.seed)
         return analog
 
     def analog_accuracies(
