@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from memtwin.cli.app import app
+from memtwin.cli.options import parse_periphery
+from memtwin.crossbar import Periphery
+from memtwin.errors import ConfigError
 
 runner = CliRunner()
 TINY = ["--task", "digits", "--epochs", "2", "--repetitions", "1", "--times", "1", "--modes", "potentiation",
@@ -71,3 +76,30 @@ def test_cost_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "results.csv").read_text().startswith("device,weights,devices,tiles,pulses_potentiation")
     assert json.loads((out / "status.json").read_text())["state"] == "complete"
+    refused = runner.invoke(app, ["cost", "--task", "digits", "--periphery", "paper+verify"])
+    assert refused.exit_code != 0 and "+verify" in str(refused.exception)
+
+
+def test_periphery_flag_takes_a_verify_suffix() -> None:
+    assert parse_periphery("paper+verify") == replace(Periphery.paper(), program_verify=True)
+    assert parse_periphery("ideal") == Periphery.ideal()
+    with pytest.raises(ConfigError, match="'paper' or 'ideal'"):
+        parse_periphery("paper+verfy")
+
+
+def test_sweep_open_loop_against_verify_from_the_command_line(tmp_path: Path) -> None:
+    """periphery.program_verify swept over 0 / 1 on one HWAT network: with the device-to-device spread
+    raised to 50 % the verified chip must read at least as well as the open-loop one."""
+    out = tmp_path / "pv"
+    args = ["sweep", "--epochs", "2", "--repetitions", "2", "--modes", "potentiation",
+            "--parameter", "periphery.program_verify", "--values", "0,1", "--hwat", "once",
+            "--periphery", "ideal", "--time", "0", "--out", str(out), "--json"]  # fmt: skip
+    config = tmp_path / "d2d.toml"
+    config.write_text('task = "digits"\nd2d = 0.5\n')
+    result = runner.invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    rows = {r["value"]: r for r in json.loads(result.output)["analog"]}
+    assert set(rows) == {0.0, 1.0} and all(
+        r["parameter"] == "periphery.program_verify" for r in rows.values()
+    )
+    assert rows[1.0]["accuracy_mean"] >= rows[0.0]["accuracy_mean"]

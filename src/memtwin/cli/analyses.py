@@ -20,6 +20,7 @@ from memtwin.cli import options as opt
 from memtwin.cli.devices import si
 from memtwin.cli.options import config_from_flags, csv_list, floats, parse_periphery
 from memtwin.devices import MODES, list_presets
+from memtwin.errors import ConfigError
 from memtwin.experiments.ablate import ablate as run_ablation
 from memtwin.experiments.compare import compare_devices, loss_of
 from memtwin.experiments.config import ExperimentConfig
@@ -383,6 +384,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Devices, tiles, programming pulses, energy and voltage to program a network onto a device."""
         per = parse_periphery(periphery)
+        if per.program_verify:  # verify pulses depend on each device's draw; only nominal counts are modelled
+            raise ConfigError("cost counts open-loop programming pulses; '+verify' is not supported here")
         specs = list_presets() if device.strip() == "all" else (csv_list(device) or [])
         net = build_network(task, seed=seed)
         source = f"untrained network (seed {seed})"

@@ -138,6 +138,7 @@ def register(app: typer.Typer) -> None:
         subset: opt.Subset = None,
         test_subset: opt.TestSubset = None,
         seed: opt.Seed = None,
+        periphery: opt.Periphery = None,
         cpu: opt.Cpu = False,
         from_run: opt.FromRun = None,
         overwrite: opt.Overwrite = False,
@@ -160,6 +161,7 @@ def register(app: typer.Typer) -> None:
             subset=subset,
             test_subset=test_subset,
             seed=seed,
+            periphery=periphery,
             cpu=cpu,
         )
         sweep_values = floats(values, "--values") or ()

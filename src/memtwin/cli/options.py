@@ -36,7 +36,10 @@ FROM_RUN_HELP = (
     "trained them with the same task, device, periphery, recipes, seed and data."
 )
 EXECUTOR_HELP = f"Where the evaluations run: {', '.join(EXECUTOR_KINDS)} (local = process pool)."
-PERIPHERY_HELP = "'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles; the default) or 'ideal'."
+PERIPHERY_HELP = (
+    "'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles, open-loop writes; the default) or 'ideal'; append "
+    "'+verify' to write every device by program-and-verify (e.g. paper+verify)."
+)
 
 
 def floats(text: str | None, what: str) -> tuple[float, ...] | None:
@@ -57,10 +60,14 @@ def csv_list(text: str | None) -> list[str] | None:
 
 
 def parse_periphery(name: str) -> PeripheryConfig:
-    """The ``--periphery`` choice: ``paper`` or ``ideal``."""
-    if name not in ("paper", "ideal"):
-        raise ConfigError(f"--periphery must be 'paper' or 'ideal', got {name!r}")
-    return PeripheryConfig.paper() if name == "paper" else PeripheryConfig.ideal()
+    """The ``--periphery`` choice: ``paper`` or ``ideal``, optionally ``+verify`` (program-and-verify)."""
+    base, plus, scheme = name.partition("+")
+    if base not in ("paper", "ideal") or (plus and scheme != "verify"):
+        raise ConfigError(
+            f"--periphery must be 'paper' or 'ideal', optionally followed by '+verify', got {name!r}"
+        )
+    periphery = PeripheryConfig.paper() if base == "paper" else PeripheryConfig.ideal()
+    return replace(periphery, program_verify=True) if plus else periphery
 
 
 def config_from_flags(

@@ -61,6 +61,7 @@ from memtwin.crossbar.mapping import (
 )
 from memtwin.crossbar.periphery import Periphery, abs_percentile, balanced_slices, quantize_fused
 from memtwin.crossbar.programming import (
+    DeviceDraws,
     LevelTable,
     draw_devices,
     program_conductances,
@@ -68,7 +69,8 @@ from memtwin.crossbar.programming import (
     scale_draws,
 )
 from memtwin.crossbar.seeding import DRIFT, FORWARD, HWAT, PROGRAM, check_seed, make_generator, time_key
-from memtwin.devices.model import DeviceModel
+from memtwin.crossbar.verify import program_verified, program_verified_with_slope
+from memtwin.devices.model import DeviceModel, Variability
 from memtwin.errors import ConfigError, MemtwinError
 
 #: Buffers of a programmed chip (non-persistent: they follow ``.to(device)`` but stay out of
@@ -298,8 +300,14 @@ class AnalogLayerBase(nn.Module):
         g = torch.empty((repetitions, *pulses.shape), dtype=w.dtype, device=w.device)
         for r in range(repetitions):
             gen = make_generator(w.device, PROGRAM, seed, self.layer_index, r)
-            draws = draw_devices(tuple(pulses.shape), variability, gen, w.dtype)
-            g[r] = program_conductances(pulses, table, variability, draws)
+            draws = draw_devices(
+                tuple(pulses.shape), variability, gen, w.dtype, noise_draws=self._verify_writes()
+            )
+            if self.periphery.program_verify:
+                tolerance = self.periphery.verify_tolerance_steps
+                g[r] = program_verified(pulses, table, variability, draws, tolerance)
+            else:
+                g[r] = program_conductances(pulses, table, variability, draws)
         self.pulses = pulses.to(torch.int16)
         self.g_programmed = g
         self.g_current = g
@@ -310,6 +318,19 @@ class AnalogLayerBase(nn.Module):
         self._forward_calls = 0
         self._reset_calibration_state()
         self._refresh(set_reference=True, compensate=False)
+
+    def _verify_writes(self) -> int | None:
+        """Cycle-to-cycle draws per device: one per verify write, None for open-loop programming."""
+        return self.periphery.verify_attempts if self.periphery.program_verify else None
+
+    def _write_with_slope(
+        self, pulses: Tensor, table: LevelTable, variability: Variability, draws: DeviceDraws
+    ) -> tuple[Tensor, Tensor]:
+        """Conductances of devices written to ``pulses`` levels, and dG/dn, by the periphery's scheme."""
+        if self.periphery.program_verify:
+            tolerance = self.periphery.verify_tolerance_steps
+            return program_verified_with_slope(pulses, table, variability, draws, tolerance)
+        return program_conductances_with_slope(pulses, table, variability, draws)
 
     @torch.no_grad()
     def drift_to(self, t_seconds: float, compensate: bool | None = None) -> None:
@@ -786,10 +807,15 @@ class AnalogLayerBase(nn.Module):
             n_plus, n_minus = split_differential(n, wd, table.increasing)
             pulses = torch.stack((n_plus, n_minus))
             draws = draw_devices(
-                tuple(pulses.shape), variability, generator, wd.dtype, pair_shared_update=True
+                tuple(pulses.shape),
+                variability,
+                generator,
+                wd.dtype,
+                pair_shared_update=True,
+                noise_draws=self._verify_writes(),
             )
             draws = scale_draws(draws, self.hwat_noise_scale)
-            g, slope = program_conductances_with_slope(pulses, table, variability, draws)
+            g, slope = self._write_with_slope(pulses, table, variability, draws)
             w_eff, g_sq, f_plus, f_minus = self._effective_with_factors(g[0][None], g[1][None])
             k = (table.levels - 1) / scale[:, None] * (wd.abs() <= scale[:, None])
             term_plus = f_plus[0] * slope[0]

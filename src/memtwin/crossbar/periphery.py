@@ -28,6 +28,11 @@
 * **Column calibration** (``column_calibration``): one digital gain per tile column, fitted right after
   programming so that the column reads what its target weights would give (removes the column-wide part
   of IR drop and of programming errors), see :mod:`memtwin.crossbar.calibration`.
+* **Program-and-verify** (``program_verify``; off in :meth:`Periphery.paper`, which programs open loop
+  as the paper did): the write circuit reads each device while programming it and rewrites it until it
+  reads within ±``verify_tolerance_steps`` nominal steps of its target (at most ``verify_attempts``
+  writes), see :mod:`memtwin.crossbar.verify`. Removes most of the device-to-device spread of the
+  conductance update; hardware-aware training then trains against the verified devices.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class Periphery:
     read_voltage_V: float = 0.1
     drift_compensation: bool = True
     column_calibration: bool = False
+    program_verify: bool = False
+    verify_tolerance_steps: float = 0.5
+    verify_attempts: int = 5
 
     def __post_init__(self) -> None:
         for name in ("dac_bits", "adc_bits"):
@@ -101,6 +109,15 @@ class Periphery:
             raise ConfigError(f"ir_drop_g_max_S must be > 0 S (or None), got {self.ir_drop_g_max_S!r}")
         if not (math.isfinite(self.read_voltage_V) and self.read_voltage_V > 0):
             raise ConfigError(f"read_voltage_V must be > 0 V, got {self.read_voltage_V!r}")
+        for name in ("drift_compensation", "column_calibration", "program_verify"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        tol = self.verify_tolerance_steps
+        if isinstance(tol, bool) or not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
+            raise ConfigError(f"verify_tolerance_steps must be > 0 (nominal steps), got {tol!r}")
+        tries = self.verify_attempts
+        if isinstance(tries, bool) or not isinstance(tries, int) or tries < 1:
+            raise ConfigError(f"verify_attempts must be an integer >= 1, got {tries!r}")
 
     @classmethod
     def ideal(cls) -> Periphery:

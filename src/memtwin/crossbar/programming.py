@@ -132,6 +132,7 @@ def draw_devices(
     dtype: torch.dtype = torch.float32,
     *,
     pair_shared_update: bool = False,
+    noise_draws: int | None = None,
 ) -> DeviceDraws:
     """Draw everything one programming needs for devices of ``shape``, on the generator's device.
 
@@ -139,6 +140,9 @@ def draw_devices(
     drawn once per pair (shape (1, …)). Only the pulsed device of a pair uses them — the other stays at
     level 0, where Δ = 0 — so this is the same distribution with a third fewer random numbers
     (hardware-aware training draws these every batch).
+
+    ``noise_draws``: one cycle-to-cycle draw per write, shape (noise_draws, *shape), for
+    program-and-verify (:mod:`memtwin.crossbar.verify`); None: one draw of ``shape`` (open loop).
     """
     device = generator.device
     pair_shape = (1, *shape[1:]) if pair_shared_update else shape
@@ -151,7 +155,8 @@ def draw_devices(
     update = normal(variability.d2d_update, pair_shape)
     bound = normal(variability.d2d_bounds, pair_shape)
     offset = normal(variability.d2d_offset, shape)
-    noise = torch.randn(shape, generator=generator, device=device, dtype=dtype)
+    noise_shape = shape if noise_draws is None else (noise_draws, *shape)
+    noise = torch.randn(noise_shape, generator=generator, device=device, dtype=dtype)
     stuck = None
     if variability.stuck_at_min_rate > 0 or variability.stuck_at_max_rate > 0:
         stuck = torch.rand(shape, generator=generator, device=device, dtype=dtype)

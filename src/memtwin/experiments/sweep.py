@@ -106,5 +106,9 @@ def apply_parameter(device: DeviceModel, periphery: Periphery, parameter: str, v
             current = getattr(periphery, name)
             is_int = isinstance(current, int) or name in ("dac_bits", "adc_bits", "tile_rows", "tile_cols")
             cast: Any = int(round(value)) if is_int and not isinstance(current, bool) else value
+            if isinstance(current, bool):  # on/off settings sweep as 0 / 1
+                if value not in (0, 1):
+                    raise ConfigError(f"{parameter} is on/off: sweep it over 0 and 1, got {value!r}")
+                cast = bool(value)
             return device, replace(periphery, **{name: cast})
     raise ConfigError(f"cannot sweep {parameter!r}; known parameters: {', '.join(parameter_names())}")
