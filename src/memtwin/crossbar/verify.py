@@ -80,15 +80,15 @@ def nearest_response(
     counts the controller may apply: step (1 + δ)·nominal, saturating at the device's ``cap``."""
     budget = pulse_budget(table)
     needed = needed.clamp(min=0.0)
+    cap_t = torch.as_tensor(cap, dtype=needed.dtype, device=needed.device)
     if table.linear_step_S is not None:  # closed form: the two pulse counts around needed/step
         step = abs(table.linear_step_S) * factor
         k_low = torch.floor(needed / step).clamp(0, budget)
         k_high = (k_low + 1).clamp(max=budget)
-        low = torch.minimum(k_low * step, torch.as_tensor(cap, dtype=needed.dtype, device=needed.device))
-        high = torch.minimum(k_high * step, torch.as_tensor(cap, dtype=needed.dtype, device=needed.device))
+        low = torch.minimum(k_low * step, cap_t)
+        high = torch.minimum(k_high * step, cap_t)
         return torch.where((high - needed).abs() < (needed - low).abs(), high, low)
     mags = extended_delta_magnitudes(table, budget)  # (K,)
-    cap_t = torch.as_tensor(cap, dtype=needed.dtype, device=needed.device)
     factor_t = torch.as_tensor(factor, dtype=needed.dtype, device=needed.device)
     candidates = torch.minimum(mags * factor_t[..., None], cap_t[..., None])  # (…, K)
     best = (candidates - needed[..., None]).abs().argmin(dim=-1, keepdim=True)
@@ -125,15 +125,13 @@ def program_verified_with_slope(
     g_start = zero_state(table, draws.offset, n)
     target = table.g0_S + level_delta(table, n)
     needed = direction * (target - g_start)
-    if not isinstance(needed, Tensor):  # pragma: no cover - target is always a tensor
-        needed = torch.as_tensor(needed)
-    cap = _device_cap(table, draws)
+    cap = torch.as_tensor(_device_cap(table, draws), dtype=needed.dtype, device=needed.device)
     response = nearest_response(needed, table, _device_factor(draws), cap)
     deterministic = g_start + direction * response
     tolerance = tolerance_steps * nominal_step_S(table)
     g = verify_writes(deterministic, target, level_sigma(table, n), draws.noise, tolerance)
     g = stuck_at(g, table, variability, draws.stuck_u)
-    keep = (needed <= torch.as_tensor(cap, dtype=needed.dtype, device=needed.device)) & (g >= 0)
+    keep = (needed <= cap) & (g >= 0)
     if draws.stuck_u is not None:
         p_stuck = variability.stuck_at_min_rate + variability.stuck_at_max_rate
         keep = keep & (draws.stuck_u >= p_stuck)
