@@ -149,14 +149,25 @@ def test_layer_with_verify_recovers_the_step_spread(noisy_device) -> None:
     assert verified < 0.4 * open_loop
 
 
-def test_hwat_weights_under_verify_carry_the_nominal_slope(noisy_device) -> None:
+def test_hwat_weights_under_verify_carry_the_nominal_slope(device_factory) -> None:
+    """Verify follows the target whatever the device's step, so the straight-through gradient of a chip
+    with a 30 % update spread equals that of a chip with no spread (open loop scales it by 1 + δ)."""
     lin = torch.nn.Linear(32, 8, bias=False)
-    layer = AnalogLinear.from_digital(lin, noisy_device, replace(Periphery.ideal(), program_verify=True))
-    w_eff, _, _ = layer.hwat_weights(gen(7))
-    w_eff.sum().backward()
-    grad = layer.weight.grad
-    assert grad is not None and torch.isfinite(grad).all()
-    assert (grad != 0).float().mean().item() > 0.5  # saturated devices (bound spread) have none
+    torch.nn.init.uniform_(lin.weight, -1.0, 1.0, generator=gen(9))
+    verify = replace(Periphery.ideal(), program_verify=True)
+
+    def weight_grad(variability: Variability, periphery: Periphery) -> torch.Tensor:
+        device = device_factory(levels=16, step_S=81e-6, sigma_S=23.7e-6, variability=variability)
+        layer = AnalogLinear.from_digital(lin, device, periphery)
+        w_eff, _, _ = layer.hwat_weights(gen(7))
+        w_eff.sum().backward()
+        assert layer.weight.grad is not None
+        return layer.weight.grad
+
+    nominal = weight_grad(Variability(0.0, 0.0), Periphery.ideal())
+    assert (nominal != 0).all()
+    torch.testing.assert_close(weight_grad(Variability(0.3, 0.0), verify), nominal)
+    assert not torch.allclose(weight_grad(Variability(0.3, 0.0), Periphery.ideal()), nominal)
 
 
 @pytest.mark.parametrize(
