@@ -65,3 +65,7 @@ class MemtwinWarning(UserWarning):
 
 class MeasurementWarning(MemtwinWarning):
     """A measurement file was read, but something in it looks implausible (e.g. a unit missing from a header)."""
+
+
+class SingleCycleWarning(MeasurementWarning):
+    """A device has one ramp per phase: its σ comes from the fit residuals, not from cycle to cycle."""

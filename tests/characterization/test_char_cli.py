@@ -61,7 +61,7 @@ def test_json_flag_min_r2_and_linear_range(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    d = json.loads(res.output)
+    d = json.loads(res.stdout)  # the layout line goes to stderr, so the JSON stays parseable
     assert d["potentiation"]["linear_range"] == [4, 17] and d["depression"]["levels"] == 14
     assert d["potentiation"]["range_automatic"] is False
     res = runner.invoke(app_module.app, ["characterize", str(path), "--linear-range", "9-3"])
@@ -97,7 +97,7 @@ def test_example_flag_and_default_out_dir(tmp_path, monkeypatch):
 def test_usage_errors_and_measurement_errors(tmp_path, monkeypatch, capsys):
     assert runner.invoke(app_module.app, ["characterize"]).exit_code == 2
     single = generate_hfs2_like(seed=1, cycles=2).frame
-    path = _csv(tmp_path, single[single["cycle"] == 1], "one_cycle.csv")
+    path = _csv(tmp_path, single[single["phase"] == "potentiation"], "potentiation_only.csv")
     res = runner.invoke(app_module.app, ["characterize", str(path), "--out", str(tmp_path / "o")])
     assert isinstance(res.exception, MeasurementError)
     # app.main turns it into one line on stderr and exit status 2

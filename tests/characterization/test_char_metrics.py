@@ -12,7 +12,7 @@ from memtwin.characterization import (
     slope_symmetry,
 )
 from memtwin.characterization.metrics import curve_mismatch, level_mismatch
-from memtwin.errors import MeasurementError
+from memtwin.errors import MeasurementError, MeasurementWarning
 from memtwin.measurements.table import PulseTable
 
 
@@ -79,10 +79,14 @@ def test_exponential_fit_of_a_line_is_linear():
     assert abs(f.nonlinearity) < 1e-3
 
 
-def test_single_cycle_is_an_error(make_table):
+def test_single_cycle_takes_sigma_from_the_fit(make_table):
+    # One exact line per phase: the residuals, hence σ, are 0 and every pulse is a level.
     t = make_table(np.array([[1e-3, 2e-3, 3e-3, 4e-3]]), np.array([[4e-3, 3e-3, 2e-3, 1e-3]]))
-    with pytest.raises(MeasurementError, match="at least 2"):
-        characterize(t)
+    with pytest.warns(MeasurementWarning, match="one potentiation and one depression ramp"):
+        r = characterize(t)
+    assert r.potentiation.sigma_source == "fit_residuals"
+    assert r.potentiation.sigma_mean_S == pytest.approx(0.0, abs=1e-18)
+    assert (r.potentiation.levels, r.bins) == (4, 7)
 
 
 def test_missing_phase_is_an_error(make_table):

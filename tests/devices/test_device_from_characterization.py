@@ -63,7 +63,9 @@ def test_levels_from_the_fit_on_pulse_numbers() -> None:
     assert d.potentiation.sigma_S == (1e-5, 2e-5, 1.5e-5, 1.5e-5)
     assert d.name == "D7"
     assert d.variability == Variability()  # the paper's 30 % baseline
-    assert d.drift == {"kind": "none"}
+    # No retention data: the paper's worst case, the same drift the CLI picks for the same file.
+    assert d.drift["kind"] == "reram-wan2022"
+    assert "worst-case ReRAM drift" in d.notes and "30 % baseline" in d.notes
     assert d.pulse_scheme.max_voltage_V == 0.9
     assert d.pulse_scheme.energy_per_cycle_J == 2.0e-8 and d.pulse_scheme.energy_per_cycle_std_J == 1.0e-9
     assert "levels_from='fit'" in d.notes
@@ -112,8 +114,17 @@ def test_json_path_object_and_device_set(tmp_path: Path) -> None:
     other = _char()
     other["device"] = "D8"
     both = {"schema": "memtwin.characterization-set/1", "devices": {"D7": _char(), "D8": other}}
+    third = _char()
+    third["device"] = "D9"
+    first = _char()
+    first["g_min_S"], first["g_max_S"] = 5e-4, 1e-3
+    other["g_min_S"], other["g_max_S"] = 5e-4, 3e-3
+    third["g_min_S"], third["g_max_S"] = 5e-4, 2e-3
+    trio = {"schema": "memtwin.characterization-set/1", "devices": {"D7": first, "D8": other, "D9": third}}
+    median = DeviceModel.from_characterization(trio)  # ranges 0.5, 2.5, 1.5 mS: D9 is the median
+    assert median.name == "D9" and "median reachable range of 3 devices" in median.notes
     with pytest.raises(ConfigError, match="'D7', 'D8'"):
-        DeviceModel.from_characterization(both)
+        DeviceModel.from_characterization(both, device="D5")
     assert DeviceModel.from_characterization(both, device="D8").name == "D8"
 
 

@@ -54,6 +54,14 @@ def test_level_count_of_each_mode_sets_its_pulses() -> None:
     assert cost.pulses == {"potentiation": 7, "depression": 17}
 
 
+def test_fine_step_device_writes_several_pulses_per_level() -> None:
+    # The same 16 levels, 3 pulses apart on a fine-step device: 3 x the 36 levels of the hand case.
+    device = preset("hfs2-xhameni2025")
+    device = replace(device, potentiation=replace(device.potentiation, pulses_per_level=3))
+    cost = network_cost(two_by_two(), device, Periphery.paper())
+    assert cost.pulses == {"potentiation": 108, "depression": 36}
+
+
 def test_energy_is_unknown_without_a_published_scheme() -> None:
     assert energy_per_pulse_J(preset("ideal")) is None
     cost = network_cost(two_by_two(), preset("ideal"))

@@ -19,3 +19,49 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return _write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
+    """``write_xlsx(name, rows, sheets=None)`` → a workbook whose first (or named) sheet holds ``rows``.
+
+    ``sheets``: extra ``{name: rows}`` sheets, written after the first one (named ``"Sheet"``).
+    """
+    import openpyxl
+
+    def _write(
+        name: str, rows: list[list[object]], sheets: dict[str, list[list[object]]] | None = None
+    ) -> Path:
+        book = openpyxl.Workbook()
+        ws = book.active
+        assert ws is not None
+        for row in rows:
+            ws.append(row)
+        for title, extra in (sheets or {}).items():
+            sheet = book.create_sheet(title)
+            for row in extra:
+                sheet.append(row)
+        path = tmp_path / name
+        book.save(path)
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def write_rows(tmp_path: Path) -> Callable[..., Path]:
+    """``write_rows(name, rows, sep=",")``: rows of numbers/text as a text file (floats keep every digit)."""
+
+    def _write(name: str, rows: list[list[object]], sep: str = ",") -> Path:
+        path = tmp_path / name
+        text = "\n".join(sep.join(_cell(c) for c in row) for row in rows) + "\n"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)

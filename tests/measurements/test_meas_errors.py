@@ -202,11 +202,12 @@ def test_binary_and_corrupt_files(tmp_path: Path) -> None:
 
 def test_bad_arguments(write: Write) -> None:
     path = write("ok.csv", TIDY + "1,p,1,10\n")
-    raises(path, "unknown format", format="parquet")
-    raises(path, "unknown phase= argument", phase="sideways")
-    raises(path, "invalid read_voltage_V", read_voltage_V=0.0)
-    raises(path, "pulses_per_cycle= does not apply to the tidy layout", pulses_per_cycle=3)
-    raises(path, "sheet= applies only", sheet="x")
+    # messages name the CLI flag (the Python argument in brackets where it is spelled differently)
+    raises(path, "unknown --format", format="parquet")
+    raises(path, r"unknown --phase \(phase= in Python\)", phase="sideways")
+    raises(path, r"invalid --read-voltage \(read_voltage_V= in Python\)", read_voltage_V=0.0)
+    raises(path, "--pulses-per-cycle does not apply to the tidy layout", pulses_per_cycle=3)
+    raises(path, r"--sheet \(sheet= in Python\) applies only", sheet="x")
     with pytest.raises(MeasurementError, match="no files given"):
         load_many([])
 

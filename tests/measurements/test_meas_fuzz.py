@@ -37,7 +37,15 @@ OPTIONS = st.fixed_dictionaries(
         "device": st.sampled_from(["D1", "device", "x"]),
         "read_voltage_V": st.sampled_from([0.1, -0.2, 0.0]),
         "pulses_per_cycle": st.integers(1, 4),
+        "quantity": st.sampled_from(["conductance", "current", "resistance", "charge"]),
+        "g_range": st.sampled_from([(1e-6, 1e-4), (1e-4, 1e-6), (0.0, 1.0), (1e-6,)]),
+        "columns": st.sampled_from(["C", "C:F", "3-6", "B,D", "A", "0", "F:C", "D1", "ZZ", "2,3", ""]),
+        "sheet": st.sampled_from([0, "1", "Sheet"]),
     },
+)
+# Two phases in turn only make sense with --pulses-per-cycle; the fuzz tries them with and without.
+OPTIONS = OPTIONS.flatmap(
+    lambda o: st.sampled_from([o, {**o, "phase": "up,down"}, {**o, "phase": "down,up,down"}])
 )
 
 
@@ -140,6 +148,15 @@ TEMPLATES = {
     "wide_set.csv": [["pulse", "V_pulse (V)", "cycle 1 (uS)", "cycle 2 (uS)", "I3 (uA)"], *[[str(p), "0.7", str(10 * p), str(11 * p), str(p)] for p in (1, 2, 3)]],
     "signed.csv": [["V_pulse (V)", "V_read (V)", "D1 (uS)", "D2 (S)"], *[[v, "0.1", str(g), "1e-4"] for v, g in [("1", 10), ("1", 20), ("-1", 15), ("-1", 5)] * 2]],
     "updown.csv": [["pulse", "LTP (uS)", "LTD (uS)"], *[[str(p), str(10 * p), str(40 - 10 * p)] for p in (1, 2, 3, 4)]],
+    # headerless: pulse voltage, constant read voltage, read currents of three devices
+    "bare_signed.csv": [[v, "-0.2", str(-i), str(-2 * i), str(-3 * i)] for v, i in [("1", 1e-6), ("1", 2e-6), ("-1.2", 1.5e-6), ("-1.2", 0.5e-6)] * 2],
+    # headerless up/down of normalized values (AIHWKIT's gong_et_al.csv)
+    "bare_updown.csv": [[str(u), str(d)] for u, d in [(-0.8, 0.7), (-0.2, 0.3), (0.4, -0.5), (1.1, -1.3)]],
+    # headerless wide with an index, a constant and two ramps; a phase in the name
+    "bare_wide_set.csv": [[str(k), "0.1", str(1e-6 * k), str(1.1e-6 * k)] for k in (1, 2, 3, 4)],
+    # a '#' comment header and a units line under a header
+    "commented.csv": [["# pulse_v", "meas_v", "i_0"], *[[v, "-0.1", str(-i)] for v, i in [("2", 1e-6), ("2", 2e-6), ("-2", 1.5e-6)]]],
+    "two_headers_set.csv": [["--", "1 V"], ["pulse number", "Resistance (Ohm)"], *[[str(p), str(1e5 * p)] for p in (1, 2, 3, 4)]],
 }  # fmt: skip
 
 
@@ -161,4 +178,37 @@ def test_valid_files_with_a_few_garbage_cells(
             row.append(cell)
     path = folder / name
     path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8", errors="surrogatepass")
+    _load_quietly(path, options)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    body=st.lists(
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.sampled_from([1.0, -1.0, 2.5, -3.0, 0.1, -0.2, 0.5, 0.0, 1000.0]),
+                st.floats(-2, 2),
+                st.floats(1e-12, 1e-3),
+                st.integers(0, 5),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    options=OPTIONS,
+)
+def test_headerless_xlsx(folder: Path, body: list[list[object]], options: dict[str, object]) -> None:
+    """Sheets without a header row: every column judged by content."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    for row in body:
+        ws.append(row)
+    path = folder / "bare.xlsx"
+    book.save(path)
     _load_quietly(path, options)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memtwin.errors import MeasurementError
+from memtwin.errors import MeasurementError, MeasurementWarning
 from memtwin.measurements import DEPRESSION, POTENTIATION, load
 
 Write = Callable[[str, str], Path]
@@ -16,7 +16,14 @@ Write = Callable[[str, str], Path]
 
 @pytest.mark.parametrize("header", ["up,down", "potentiation,depression", "LTP,LTD", "G_up (S),G_down (S)"])
 def test_one_cycle_each(write: Write, header: str) -> None:
-    table = load(write("ud.csv", f"{header}\n1e-4,3e-4\n2e-4,2e-4\n3e-4,\n"))
+    path = write("ud.csv", f"{header}\n1e-4,3e-4\n2e-4,2e-4\n3e-4,\n")
+    if "(S)" in header:
+        table = load(path)
+    else:
+        with pytest.warns(
+            MeasurementWarning, match="no unit in the headers: values taken as conductances in S"
+        ):
+            table = load(path)
     np.testing.assert_allclose(table.matrix(POTENTIATION), [[1e-4, 2e-4, 3e-4]])
     np.testing.assert_allclose(table.matrix(DEPRESSION), [[3e-4, 2e-4]])
     assert set(table.frame["cycle"]) == {1}
@@ -37,6 +44,6 @@ def test_pulses_per_cycle_splits_concatenated_cycles(write: Write) -> None:
 
 def test_pulses_per_cycle_must_divide_the_column(write: Write) -> None:
     path = write("ud.csv", "up (uS),down (uS)\n10,30\n20,20\n30,10\n11,31\n")
-    with pytest.raises(MeasurementError, match="not whole cycles of pulses_per_cycle=3") as info:
+    with pytest.raises(MeasurementError, match="not whole cycles of --pulses-per-cycle 3") as info:
         load(path, pulses_per_cycle=3)
     assert (info.value.row, info.value.column, info.value.value) == (5, "up (uS)", "11")

@@ -55,9 +55,10 @@ def test_accuracy_and_loss() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "text"),
     [
-        ("bin_width_S", 81.077e-6, "81.077"),
-        ("slope_S_per_pulse", -80.52e-6, "-80.520"),
-        ("energy_per_cycle_J", {"mean": 23.74e-9, "std": 1.26e-9}, "23.740 ± 1.260"),
+        ("bin_width_S", 81.077e-6, "81.08 µS"),
+        ("bin_width_S", 1.2e-10, "120 pS"),  # a sub-nS device must not read 0.000 µS
+        ("slope_S_per_pulse", -80.52e-6, "-80.52 µS/pulse"),
+        ("energy_per_cycle_J", {"mean": 23.74e-9, "std": 1.26e-9}, "23.74 ± 1.26 nJ"),
         ("max_programming_voltage_V", 0.995, "0.995"),
         ("time_s", 86400, "1 day"),
         ("hwat_s", 95.0, "1 min 35 s"),
@@ -78,8 +79,8 @@ def test_value_by_key_suffix(key: str, value: object, text: str) -> None:
 
 def test_labels_and_units() -> None:
     assert fmt.label("max_programming_voltage_V") == "max programming voltage (V)"
-    assert fmt.label("energy_per_cycle_J") == "energy per cycle (nJ)"
+    assert fmt.label("energy_per_cycle_J") == "energy per cycle"  # each cell carries its prefixed unit
     assert fmt.label("accuracy_mean") == "accuracy mean (%)"
-    assert fmt.with_unit("g_ref_S", 25e-6) == "25.000 µS"
+    assert fmt.with_unit("g_ref_S", 25e-6) == "25 µS"
     assert fmt.with_unit("beyond", "hold") == "hold"
     assert fmt.compact_json("x" * 500, limit=10).endswith("…")

@@ -75,14 +75,14 @@ def test_html_shows_every_section_with_readable_numbers(make_run: RunFactory) ->
     assert "91.50 ± 0.05 %" in html and "loss 6.57 pt" in html  # potentiation baseline after 1 year
     for label in ("1 s", "1 day", "1 year", "HWAT + GDC", "baseline"):
         assert label in html
-    # characterization in µS / nJ / V
+    # characterization with SI prefixes chosen per quantity
     for text in (
-        "+81.077",
-        "-80.520",
+        "+81.08 µS",
+        "-80.52 µS",
         "0.99898",
-        "23.700",
-        "23.740 ± 1.260",
-        "0.995",
+        "23.7 µS",
+        "23.74 ± 1.26 nJ",
+        "0.995 V",
         "3–18",
         "31 (4.95 bits)",
     ):
@@ -106,8 +106,8 @@ def test_markdown_has_tables_numbers_and_working_figure_links(make_run: RunFacto
     assert md.startswith("# memtwin report: mnist on hfs2-xhameni2025\n")
     assert "| time after programming | potentiation · baseline | potentiation · HWAT + GDC |" in md
     assert "| 1 s | 97.50 ± 0.05 %; loss 0.57 pt | 98.00 ± 0.05 %; loss 0.07 pt |" in md
-    assert "| slope = bin width (µS/pulse) | +81.077 | -80.520 |" in md
-    assert "| programming energy per cycle (nJ) | 23.740 ± 1.260 (over 100 cycles) |" in md
+    assert "| slope per pulse | +81.08 µS | -80.52 µS |" in md
+    assert "| programming energy per cycle | 23.74 ± 1.26 nJ (over 100 cycles) |" in md
     assert "| reram-wan2022 | 98.07 | 97.12 | 3.300 | 0.95 |" in md
     assert re.search(r"^\| --- \| ---: \|", md, re.M)  # alignment rows: numbers right-aligned
     assert "[config.toml](config.toml)" in md and "[device.toml](device.toml)" in md
@@ -200,7 +200,7 @@ def test_unknown_fields_are_shown(make_run: RunFactory) -> None:
     results["cluster"] = {"cpu": "x86", "cores": 2}
     del results["devices"]
     html = _html(write_report(make_run(results=results))[0])
-    assert "adc bits" in html and "energy (nJ)" in html and "2.500" in html
+    assert "adc bits" in html and "energy" in html and "2.5 nJ" in html
     assert "cluster" in html and '"cores": 2' in html
     assert 'id="comparison"' not in html
 

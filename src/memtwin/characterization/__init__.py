@@ -4,8 +4,14 @@
 :mod:`memtwin.characterization.plots`. numpy/scipy only: no torch, no networks.
 """
 
-from memtwin.characterization.analysis import characterize, characterize_all
+from memtwin.characterization.analysis import (
+    CharacterizedDevices,
+    characterize,
+    characterize_all,
+    characterize_devices,
+)
 from memtwin.characterization.bins import bits, count_bins, level_magnitudes
+from memtwin.characterization.levels import CYCLE_TO_CYCLE, FIT_RESIDUALS, LevelGrid, find_levels
 from memtwin.characterization.linear import (
     LinearFit,
     LinearRange,
@@ -28,11 +34,18 @@ from memtwin.characterization.result import (
     PhaseCharacterization,
     characterizations_to_dict,
     read_characterizations,
+    read_device_to_device,
     write_characterizations,
 )
+from memtwin.characterization.spread import DeviceToDevice, device_to_device, representative
 from memtwin.characterization.stats import PhaseStats, phase_statistics, stats_from_matrix
 
 __all__ = [
+    "CYCLE_TO_CYCLE",
+    "FIT_RESIDUALS",
+    "CharacterizedDevices",
+    "DeviceToDevice",
+    "LevelGrid",
     "Characterization",
     "EnergyStats",
     "ExponentialFit",
@@ -45,6 +58,11 @@ __all__ = [
     "characterizations_to_dict",
     "characterize",
     "characterize_all",
+    "characterize_devices",
+    "device_to_device",
+    "find_levels",
+    "read_device_to_device",
+    "representative",
     "count_bins",
     "energy_per_cycle",
     "find_linear_range",

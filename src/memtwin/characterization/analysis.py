@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 
 from memtwin.characterization.bins import bits as to_bits
 from memtwin.characterization.bins import count_bins
-from memtwin.characterization.linear import (
-    LinearRange,
-    LinearRangeCriteria,
-    find_linear_range,
-    fixed_linear_range,
-)
+from memtwin.characterization.levels import FIT_RESIDUALS, LevelGrid, find_levels
+from memtwin.characterization.linear import LinearRangeCriteria
 from memtwin.characterization.metrics import (
     curve_mismatch,
     energy_per_cycle,
@@ -22,8 +21,10 @@ from memtwin.characterization.metrics import (
     slope_symmetry,
 )
 from memtwin.characterization.result import Characterization, PhaseCharacterization
+from memtwin.characterization.spread import DeviceToDevice, device_to_device
 from memtwin.characterization.stats import PhaseStats, phase_statistics
-from memtwin.errors import MeasurementError
+from memtwin.errors import MeasurementError, MeasurementWarning, SingleCycleWarning
+from memtwin.measurements.checks import caller_stacklevel
 from memtwin.measurements.table import DEPRESSION, PHASES, POTENTIATION, PulseTable
 
 RangeSpec = tuple[int, int] | dict[str, tuple[int, int]] | None
@@ -38,14 +39,21 @@ def _range_for(linear_range: RangeSpec, phase: str) -> tuple[int, int] | None:
 
 
 def _phase_result(
-    stats: PhaseStats, rng: LinearRange, criteria: LinearRangeCriteria
-) -> PhaseCharacterization:
-    a, b = rng.start, rng.stop
-    means = stats.mean_S[a : b + 1]
-    sigmas = stats.sigma_S[a : b + 1]
-    levels = rng.levels
-    bins = count_bins(means, sigmas, criteria=criteria)
-    return PhaseCharacterization(
+    stats: PhaseStats, grid: LevelGrid, criteria: LinearRangeCriteria
+) -> tuple[PhaseCharacterization, tuple[float, ...]]:
+    """One phase's figures, and the level conductances its bins are counted on: the measured means
+    when every pulse is a level judged on them, the fitted line when pulses were grouped (their
+    spacing was chosen on the fit) or σ came from the fit residuals (one cycle)."""
+    rng = grid.range
+    idx = grid.level_index
+    level_pulses = stats.pulses[idx]
+    means = grid.level_means_S
+    sigmas = grid.level_sigmas_S
+    fitted = rng.fit.slope * level_pulses + rng.fit.intercept
+    bin_levels = tuple(float(v) for v in (fitted if grid.grouped else means))
+    bins = count_bins(bin_levels, sigmas, criteria=criteria)
+    levels = grid.levels
+    result = PhaseCharacterization(
         phase=stats.phase,
         linear_range=(rng.first_pulse, rng.last_pulse),
         levels=levels,
@@ -53,20 +61,23 @@ def _phase_result(
         intercept_S=rng.fit.intercept,
         r2=rng.fit.r2,
         sigma_mean_S=float(np.nanmean(sigmas)) if np.isfinite(sigmas).any() else float("nan"),
-        bin_width_S=abs(rng.fit.slope),
+        bin_width_S=abs(rng.fit.slope) * grid.pulses_per_level,
         mean_step_S=abs(float(means[-1] - means[0])) / (levels - 1),
         level_means_S=tuple(float(v) for v in means),
         level_sigmas_S=tuple(float(v) for v in sigmas),
         bins=bins,
         bits=to_bits(bins),
-        min_separation_sigma=rng.min_separation_sigma,
+        min_separation_sigma=grid.min_separation_sigma,
         range_automatic=rng.automatic,
         cycles=stats.n_cycles,
         pulses=tuple(int(p) for p in stats.pulses),
         mean_S=tuple(float(v) for v in stats.mean_S),
-        sigma_S=tuple(float(v) for v in stats.sigma_S),
+        sigma_S=tuple(float(v) for v in grid.sigma_S),
         nonlinearity=fit_exponential(stats.pulses, stats.mean_S),
+        pulses_per_level=grid.pulses_per_level,
+        sigma_source=grid.sigma_source,
     )
+    return result, bin_levels
 
 
 def characterize(
@@ -80,15 +91,17 @@ def characterize(
 
     ``table`` must hold a single device unless ``device`` picks one. ``linear_range`` fixes the range
     instead of searching it: ``(first_pulse, last_pulse)`` for both phases or ``{phase: (first, last)}``.
-    Raises :class:`MeasurementError` with fewer than two cycles (no cycle-to-cycle sigma) or a missing
-    phase.
+    With one cycle per phase σ comes from the fit residuals (a :class:`MeasurementWarning` says so; see
+    :mod:`memtwin.characterization.levels`). Raises :class:`MeasurementError` for a missing phase or
+    when no range qualifies.
     """
     crit = criteria or LinearRangeCriteria()
     if device is not None:
         table = table.for_device(device)
     if len(table.devices) != 1:
         raise MeasurementError(
-            "several devices in one table; characterize one (device=...) or use characterize_all()",
+            "several devices in one table; characterize one (--device NAME, device= in Python) or use "
+            "characterize_devices()",
             file=table.source,
             column="device",
             value=table.devices,
@@ -103,34 +116,24 @@ def characterize(
             expected="both a potentiation and a depression ramp",
         )
     stats = {p: phase_statistics(table, p) for p in PHASES}
-    for p, s in stats.items():
-        if s.n_cycles < 2 or not np.isfinite(s.sigma_S).any():
-            raise MeasurementError(
-                f"device {name!r} has {s.n_cycles} {p} cycle(s); the cycle-to-cycle sigma needs at least 2",
-                file=table.source,
-                column="cycle",
-                value=s.n_cycles,
-                expected="two or more cycles",
-            )
-    ranges: dict[str, LinearRange] = {}
-    for p, s in stats.items():
-        fixed = _range_for(linear_range, p)
-        if fixed is None:
-            ranges[p] = find_linear_range(s.pulses, s.mean_S, s.sigma_S, crit, phase=p, source=table.source)
-        else:
-            ranges[p] = fixed_linear_range(
-                s.pulses,
-                s.mean_S,
-                s.sigma_S,
-                int(fixed[0]),
-                int(fixed[1]),
-                crit,
-                phase=p,
-                source=table.source,
-            )
-    pot = _phase_result(stats[POTENTIATION], ranges[POTENTIATION], crit)
-    dep = _phase_result(stats[DEPRESSION], ranges[DEPRESSION], crit)
-    bins = count_bins(pot.level_means_S, pot.level_sigmas_S, dep.level_means_S, dep.level_sigmas_S, crit)
+    grids = {
+        p: find_levels(
+            s.pulses,
+            s.mean_S,
+            s.sigma_S,
+            crit,
+            fixed=_range_for(linear_range, p),
+            phase=p,
+            source=table.source,
+        )
+        for p, s in stats.items()
+    }
+    residual = [p for p, g in grids.items() if g.sigma_source == FIT_RESIDUALS]
+    if residual:
+        _warn_single_cycle(name, table.source, residual, grids)
+    pot, pot_bins = _phase_result(stats[POTENTIATION], grids[POTENTIATION], crit)
+    dep, dep_bins = _phase_result(stats[DEPRESSION], grids[DEPRESSION], crit)
+    bins = count_bins(pot_bins, pot.level_sigmas_S, dep_bins, dep.level_sigmas_S, crit)
     all_sigmas = np.array(pot.level_sigmas_S + dep.level_sigmas_S)
     all_means = np.concatenate([stats[POTENTIATION].mean_S, stats[DEPRESSION].mean_S])
     finite = all_means[np.isfinite(all_means)]
@@ -158,14 +161,95 @@ def characterize(
     )
 
 
+def _warn_single_cycle(name: str, source: str, phases: list[str], grids: dict[str, LevelGrid]) -> None:
+    where = ", ".join(
+        f"{p} pulses {g.range.first_pulse}-{g.range.last_pulse}" for p, g in grids.items() if p in phases
+    )
+    warnings.warn(
+        f"{source}: device {name!r} has one {' and one '.join(phases)} ramp: sigma is the spread of the "
+        f"residuals around the linear fit ({where}), which mixes cycle-to-cycle noise with non-linearity; "
+        "measure several cycles for a cycle-to-cycle sigma",
+        SingleCycleWarning,
+        stacklevel=caller_stacklevel(),
+    )
+
+
 def characterize_all(
     table: PulseTable,
     criteria: LinearRangeCriteria | None = None,
     *,
     linear_range: RangeSpec = None,
 ) -> dict[str, Characterization]:
-    """:func:`characterize` every device of ``table``, in the order they were read."""
+    """:func:`characterize` every device of ``table``, in the order they were read; the first device
+    that cannot be characterized raises (see :func:`characterize_devices` to skip it instead)."""
     return {
         name: characterize(table.for_device(name), criteria, linear_range=linear_range)
         for name in table.devices
     }
+
+
+@dataclass(frozen=True)
+class CharacterizedDevices:
+    """The devices of a file that could be characterized, and why the others could not."""
+
+    results: dict[str, Characterization]
+    skipped: dict[str, str]
+
+    @property
+    def device_to_device(self) -> DeviceToDevice | None:
+        return device_to_device(self.results)
+
+
+def characterize_devices(
+    table: PulseTable,
+    criteria: LinearRangeCriteria | None = None,
+    *,
+    linear_range: RangeSpec = None,
+) -> CharacterizedDevices:
+    """:func:`characterize` every device, skipping those that cannot be (an array measurement often
+    holds a few dead or stuck devices) with one :class:`MeasurementWarning` listing them. Raises the
+    first device's error when none can be characterized."""
+    results: dict[str, Characterization] = {}
+    skipped: dict[str, str] = {}
+    first: MeasurementError | None = None
+    single_cycle = 0
+    for name in table.devices:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                results[name] = characterize(table.for_device(name), criteria, linear_range=linear_range)
+            except MeasurementError as exc:
+                skipped[name] = exc.reason
+                first = first or exc
+        for item in caught:  # one line for all one-cycle devices, not one per device
+            if issubclass(item.category, SingleCycleWarning) and len(table.devices) > 1:
+                single_cycle += 1
+            else:
+                warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    if single_cycle:
+        warnings.warn(
+            f"{table.source}: {single_cycle} devices have one ramp per phase: their sigma is the spread of "
+            "the residuals around the linear fit, which mixes cycle-to-cycle noise with non-linearity; "
+            "measure several cycles for a cycle-to-cycle sigma",
+            SingleCycleWarning,
+            stacklevel=caller_stacklevel(),
+        )
+    if not results:
+        assert first is not None
+        if len(skipped) == 1:
+            raise first
+        raise MeasurementError(
+            f"none of the {len(skipped)} devices could be characterized; the first: {first.reason}",
+            file=table.source,
+            column=first.column,
+            expected=first.expected,
+        )
+    if skipped:
+        listed = "; ".join(f"{n}: {why}" for n, why in list(skipped.items())[:3])
+        more = f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else ""
+        warnings.warn(
+            f"{table.source}: {len(skipped)} of {len(table.devices)} devices skipped: {listed}{more}",
+            MeasurementWarning,
+            stacklevel=caller_stacklevel(),
+        )
+    return CharacterizedDevices(results, skipped)

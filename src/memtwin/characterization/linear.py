@@ -30,6 +30,10 @@ import numpy.typing as npt
 from memtwin.errors import ConfigError, MeasurementError
 
 FloatArray = npt.NDArray[np.float64]
+#: What to change when no range qualifies, in the words of the ``memtwin characterize`` flags.
+RANGE_HELP = (
+    "a looser criterion (--min-r2, --k-sigma, --min-levels) or an explicit range (--linear-range FIRST-LAST)"
+)
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,14 @@ def _steps_ok(ratio: FloatArray, criteria: LinearRangeCriteria) -> npt.NDArray[n
         return np.asarray(ratio > criteria.k_sigma if criteria.k_sigma > 0 else ratio > 0, dtype=bool)
 
 
-def _window_r2(x: FloatArray, y: FloatArray, length: int) -> FloatArray:
-    """R² of the least-squares line of every window of ``length`` consecutive points, via prefix sums."""
+def window_fits(x: FloatArray, y: FloatArray, length: int) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """R² and the sign of the slope (+1, -1, 0) of the least-squares line of every window of ``length``
+    consecutive points, via prefix sums. Windows holding a NaN of ``y`` get R² NaN."""
     xs = (x - x.mean()) / max(float(np.ptp(x)), 1.0)
-    yy = np.where(np.isfinite(y), y, 0.0)
-    scale = float(np.nanstd(y)) or 1.0
-    ys = (yy - float(np.nanmean(y))) / scale
+    finite = np.isfinite(y)
+    yy = np.where(finite, y, 0.0)
+    scale = float(np.nanstd(y)) if finite.any() else 1.0
+    ys = (yy - (float(np.nanmean(y)) if finite.any() else 0.0)) / (scale or 1.0)
 
     def window_sum(v: FloatArray) -> FloatArray:
         c = np.concatenate(([0.0], np.cumsum(v)))
@@ -156,9 +162,10 @@ def _window_r2(x: FloatArray, y: FloatArray, length: int) -> FloatArray:
     sxx = window_sum(xs * xs) - sx * sx / n
     syy = window_sum(ys * ys) - sy * sy / n
     sxy = window_sum(xs * ys) - sx * sy / n
+    holes = window_sum((~finite).astype(float)) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where((sxx > 0) & (syy > 0), sxy * sxy / (sxx * syy), np.nan)
-    return np.asarray(r2, dtype=float)
+        r2 = np.where((sxx > 0) & (syy > 0) & ~holes, sxy * sxy / (sxx * syy), np.nan)
+    return np.asarray(r2, dtype=float), np.sign(sxy).astype(np.int64)
 
 
 def find_linear_range(
@@ -185,7 +192,7 @@ def find_linear_range(
         clean = bad_before[starts + length - 1] - bad_before[starts] == 0
         if not clean.any():
             continue
-        r2 = _window_r2(p, m, length)
+        r2 = window_fits(p, m, length)[0]
         good = clean & (r2 >= crit.min_r2 - 1e-12)
         if not good.any():
             continue
@@ -202,7 +209,7 @@ def find_linear_range(
         f"{crit.min_r2} with neighbouring means more than {crit.k_sigma}σ apart{hint}",
         file=source,
         column=phase or None,
-        expected="a looser criterion (--min-r2, --min-levels) or an explicit linear range",
+        expected=RANGE_HELP,
     )
 
 

@@ -6,7 +6,10 @@ JSON layout (``characterization.json``), SI units everywhere, NaN written as ``n
   "memtwin.characterization/1"`` and, among others, the keys ``device, source, cycles, potentiation,
   depression, bins, bits, sigma_mean_S, symmetry, on_off_ratio, energy_per_cycle_J ({mean, std, ...} or
   null), max_programming_voltage_V (or null)``; each phase holds ``linear_range [first_pulse, last_pulse],
-  levels, slope_S_per_pulse, intercept_S, r2, sigma_mean_S, bin_width_S, level_means_S, level_sigmas_S``.
+  levels, pulses_per_level, level_pulses, sigma_source, slope_S_per_pulse, intercept_S, r2, sigma_mean_S,
+  bin_width_S, level_means_S, level_sigmas_S``.
+* ``device_to_device``: the spread over the devices of a file (see
+  :mod:`memtwin.characterization.spread`), ``null`` for one device.
 * several devices: ``{"schema": "memtwin.characterization-set/1", "devices": {name: <one-device
   object>, ...}}`` in the order the devices were read.
 
@@ -24,8 +27,10 @@ from typing import Any
 
 from memtwin import __version__
 from memtwin.atomic import write_json_atomic
+from memtwin.characterization.levels import CYCLE_TO_CYCLE
 from memtwin.characterization.linear import LinearRangeCriteria
 from memtwin.characterization.metrics import EnergyStats, ExponentialFit
+from memtwin.characterization.spread import DeviceToDevice, device_to_device
 from memtwin.errors import MeasurementError
 
 SCHEMA = "memtwin.characterization/1"
@@ -62,7 +67,10 @@ class PhaseCharacterization:
 
     ``level_means_S``/``level_sigmas_S`` are the mean and cycle-to-cycle sigma of each level of the linear
     range in pulse order (level 0 = first pulse of the range = weight 0); the device model is built from
-    them. ``bin_width_S`` is ``|slope|``; ``mean_step_S`` is ``|G_last − G_first| / (levels − 1)``.
+    them. ``pulses_per_level`` pulses separate neighbouring levels (1: every pulse is a level; more for a
+    fine-step device, see :mod:`memtwin.characterization.levels`), so ``bin_width_S`` is
+    ``|slope| · pulses_per_level``; ``mean_step_S`` is ``|G_last − G_first| / (levels − 1)``.
+    ``sigma_source``: ``cycle_to_cycle`` (measured over the cycles) or ``fit_residuals`` (one cycle).
     ``bins`` counts the differential values of a pair with both devices in this mode. ``pulses``,
     ``mean_S``, ``sigma_S`` describe the whole ramp.
     """
@@ -87,6 +95,14 @@ class PhaseCharacterization:
     mean_S: tuple[float, ...]
     sigma_S: tuple[float, ...]
     nonlinearity: ExponentialFit
+    pulses_per_level: int = 1
+    sigma_source: str = CYCLE_TO_CYCLE
+
+    @property
+    def level_pulses(self) -> tuple[int, ...]:
+        """The pulse number of every level: the range's first pulse, then every ``pulses_per_level``."""
+        first, p = self.linear_range[0], self.pulses_per_level
+        return tuple(first + n * p for n in range(self.levels))
 
     def to_dict(self) -> dict[str, Any]:
         nl = self.nonlinearity
@@ -94,6 +110,9 @@ class PhaseCharacterization:
             "phase": self.phase,
             "linear_range": [self.linear_range[0], self.linear_range[1]],
             "levels": self.levels,
+            "pulses_per_level": self.pulses_per_level,
+            "level_pulses": list(self.level_pulses),
+            "sigma_source": self.sigma_source,
             "slope_S_per_pulse": _num(self.slope_S_per_pulse),
             "intercept_S": _num(self.intercept_S),
             "r2": _num(self.r2),
@@ -155,6 +174,8 @@ class PhaseCharacterization:
                 r2=_f(nl.get("r2")),
                 nonlinearity=_f(nl.get("nonlinearity")),
             ),
+            pulses_per_level=int(d.get("pulses_per_level", 1)),
+            sigma_source=str(d.get("sigma_source", CYCLE_TO_CYCLE)),
         )
 
 
@@ -250,30 +271,61 @@ class Characterization:
         return cls.from_dict(json.loads(text))
 
 
-def characterizations_to_dict(results: Mapping[str, Characterization]) -> dict[str, Any]:
-    """The JSON object for one or several devices (layout in the module docstring)."""
-    if len(results) == 1:
-        return next(iter(results.values())).to_dict()
-    return {"schema": SET_SCHEMA, "devices": {name: r.to_dict() for name, r in results.items()}}
+def characterizations_to_dict(
+    results: Mapping[str, Characterization], skipped: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The JSON object for one or several devices (layout in the module docstring). ``skipped``: devices
+    of the same file that could not be characterized, with the reason, listed as ``devices_skipped``."""
+    spread = device_to_device(results)
+    if len(results) == 1 and not skipped:
+        return {**next(iter(results.values())).to_dict(), "device_to_device": None}
+    return {
+        "schema": SET_SCHEMA,
+        "devices": {name: r.to_dict() for name, r in results.items()},
+        "device_to_device": None if spread is None else spread.to_dict(),
+        "devices_skipped": dict(skipped or {}),
+    }
 
 
-def write_characterizations(results: Mapping[str, Characterization], path: str | Path) -> Path:
+def write_characterizations(
+    results: Mapping[str, Characterization], path: str | Path, skipped: Mapping[str, str] | None = None
+) -> Path:
     """Write ``characterization.json`` for one or several devices, atomically."""
-    return write_json_atomic(path, characterizations_to_dict(results))
+    return write_json_atomic(path, characterizations_to_dict(results, skipped))
 
 
-def read_characterizations(path: str | Path) -> dict[str, Characterization]:
-    """Read a ``characterization.json`` of either layout into ``{device: Characterization}``."""
+def _load_json(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-        if data.get("schema") == SET_SCHEMA:
-            return {name: Characterization.from_dict(d) for name, d in data["devices"].items()}
-        one = Characterization.from_dict(data)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        if not isinstance(data, dict):
+            raise TypeError(f"a JSON {type(data).__name__}, not an object")
+    except (OSError, ValueError, TypeError) as exc:
         raise MeasurementError(
             f"not a readable characterization file ({exc})",
             file=str(p),
             expected=f"JSON written by memtwin ({SCHEMA})",
         ) from exc
+    return data
+
+
+def read_characterizations(path: str | Path) -> dict[str, Characterization]:
+    """Read a ``characterization.json`` of either layout into ``{device: Characterization}``."""
+    data = _load_json(path)
+    try:
+        if data.get("schema") == SET_SCHEMA:
+            return {name: Characterization.from_dict(d) for name, d in data["devices"].items()}
+        one = Characterization.from_dict(data)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise MeasurementError(
+            f"not a readable characterization file ({exc})",
+            file=str(path),
+            expected=f"JSON written by memtwin ({SCHEMA})",
+        ) from exc
     return {one.device: one}
+
+
+def read_device_to_device(path: str | Path) -> DeviceToDevice | None:
+    """The ``device_to_device`` spread a ``characterization.json`` holds (None for one device)."""
+    spread = _load_json(path).get("device_to_device")
+    return None if spread is None else DeviceToDevice.from_dict(spread)

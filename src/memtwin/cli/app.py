@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "memtwin.cli.report",
     "memtwin.cli.analyses",
     "memtwin.cli.devices",
+    "memtwin.cli.retention",
 ]
 
 app = typer.Typer(

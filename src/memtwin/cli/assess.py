@@ -1,26 +1,45 @@
-"""``memtwin assess`` (a lab's measurement file → a complete assessment) and ``memtwin demo`` (the same
-on the bundled example device)."""
+"""``memtwin assess`` (a lab's measurement files → a complete assessment) and ``memtwin demo`` (the same
+on the bundled example device).
+
+Inputs are validated before anything is written: the files are read and characterized, the device is
+built and the dataset is found before the run folder is created, so a typo leaves no folder behind; a
+run that fails later says ``failed`` in its ``status.json``.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from memtwin.atomic import write_json_atomic
+from memtwin.characterization import LinearRangeCriteria
+from memtwin.cli import loading
+from memtwin.cli.characterize import (
+    KSigma,
+    LinearRangeFlag,
+    MinLevels,
+    MinR2,
+    _parse_range,
+    characterize_files,
+)
+from memtwin.cli.options import DRIFT_HELP, parse_d2d
 from memtwin.data import example_csv_path
 from memtwin.experiments.compare import compare_devices
 from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.devices import ResolvedDevice, device_from_measurements
 from memtwin.experiments.executors import make_executor
 from memtwin.experiments.run import run_experiment
 from memtwin.tasks.datasets import find_mnist_files, resolve_data_dir
 
 #: A protocol that finishes in minutes on a laptop CPU; the paper's full one is `memtwin evaluate`.
 QUICK = {"mnist": (8, 2), "digits": (30, 3), "cifar10": (10, 2)}
+#: Library devices an assessment is compared with, through the same network and protocol.
+COMPARED_PRESETS = ("hfs2-xhameni2025", "taox-hfox-yao2020", "reram-wan2022")
 
 
 def quick_config(task: str, device: str, data_dir: Path | None, repetitions: int) -> ExperimentConfig:
@@ -39,18 +58,16 @@ def quick_config(task: str, device: str, data_dir: Path | None, repetitions: int
     )
 
 
-#: Library devices an assessment is compared with, through the same network and protocol.
-COMPARED_PRESETS = ("hfs2-xhameni2025", "taox-hfox-yao2020", "reram-wan2022")
-
-
-def add_comparison(cfg: ExperimentConfig, out: Path, presets: tuple[str, ...], quiet: bool) -> None:
-    """Run the assessed device and ``presets`` through the same protocol (in ``out/compare``, whose
-    figures the report picks up) and add a one-row-per-device summary to the assessment's results."""
+def add_comparison(out: Path, cfg: ExperimentConfig, presets: tuple[str, ...], quiet: bool) -> None:
+    """Run the assessed device (its ``device.toml``, exactly as simulated) and ``presets`` through the
+    same protocol (in ``out/compare``, whose figures the report picks up), each with its own variability
+    and drift, and add a one-row-per-device summary to the assessment's results."""
     compare_dir = out / "compare"
+    base = replace(cfg, d2d=None, drift=None)
     results = compare_devices(
-        cfg,
+        base,
         compare_dir,
-        [cfg.device, *presets],
+        [str(out / "device.toml"), *presets],
         executor=make_executor("serial"),
         progress=not quiet,
         overwrite=True,
@@ -74,8 +91,29 @@ def add_comparison(cfg: ExperimentConfig, out: Path, presets: tuple[str, ...], q
     write_json_atomic(out / "results.json", summary)
 
 
-def assess_file(
-    data_file: Path,
+def describe_device(resolved: ResolvedDevice) -> str:
+    """One line: which device is simulated, and where its variability and drift come from."""
+    device = resolved.device
+    found = resolved.characterized
+    measured = device.measured
+    parts = [f"device {device.name!r}"]
+    if found is not None and len(found.results) > 1:
+        parts.append(f"representative of {len(found.results)} devices (--device picks another)")
+    v = device.variability
+    if measured is not None and measured.d2d_devices > 1 and v.d2d_update == measured.d2d_slope_rel_std:
+        parts.append(
+            f"device-to-device variation measured over {measured.d2d_devices} devices: step "
+            f"{100 * v.d2d_update:.1f} %, range {100 * v.d2d_bounds:.1f} %"
+        )
+    else:
+        parts.append(f"device-to-device variation {100 * v.d2d_update:.3g} % (assumed)")
+    parts.append(f"drift {device.drift['kind']}")
+    return "; ".join(parts)
+
+
+def assess_files(
+    files: list[Path],
+    *,
     task: str,
     out: Path,
     data_dir: Path | None,
@@ -83,17 +121,38 @@ def assess_file(
     repetitions: int,
     quiet: bool,
     overwrite: bool,
+    load_options: loading.LoadOptions | None = None,
+    criteria: LinearRangeCriteria | None = None,
+    linear_range: tuple[int, int] | None = None,
+    d2d: float | str | None = None,
+    drift: str | None = None,
+    console: Console | None = None,
 ) -> Path:
-    """Characterize → device model → train → HWAT → evaluate → report; returns the report's path."""
-    device = str(data_file.resolve())
-    if full:
-        cfg = ExperimentConfig.for_task(
-            task, device=device, data_dir=None if data_dir is None else str(data_dir)
-        )
-    else:
-        cfg = quick_config(task, device, data_dir, repetitions)
-    run_experiment(cfg, out, progress=not quiet, overwrite=overwrite)
-    add_comparison(cfg, out, COMPARED_PRESETS, quiet)
+    """Characterize → device model → train → HWAT → evaluate → report; returns the report's path.
+
+    ``d2d``: None uses the spread measured over the files' devices when there are several (else the
+    paper's assumed 30 %), ``"measured"`` demands it, a number sets it. ``drift``: a kind or a drift TOML
+    (default: the worst case memtwin assumes for measured devices)."""
+    console = console or Console(highlight=False)
+    options = load_options or loading.LoadOptions()
+    table, found = characterize_files(
+        files, options, criteria or LinearRangeCriteria(), linear_range, console
+    )
+    if d2d is None and found.device_to_device is not None:
+        d2d = "measured"
+    chosen = options.device if options.device in found.results else None
+    resolved = device_from_measurements(table, found, device=chosen, d2d=d2d, drift=drift)
+    console.print(describe_device(resolved))
+    device_spec = str((out / "characterization.json").resolve())
+    data = None if data_dir is None else str(data_dir)
+    cfg = (
+        ExperimentConfig.for_task(task, device=device_spec, data_dir=data)
+        if full
+        else quick_config(task, device_spec, data_dir, repetitions)
+    )
+    cfg = replace(cfg, d2d=d2d, drift=drift)
+    run_experiment(cfg, out, progress=not quiet, overwrite=overwrite, source=resolved)
+    add_comparison(out, cfg, COMPARED_PRESETS, quiet)
     from memtwin.report import write_report
 
     html, _ = write_report(out)
@@ -103,25 +162,74 @@ def assess_file(
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
-        data_file: Path = typer.Argument(
-            ..., help="Pulse-train measurements (CSV/XLSX, any layout memtwin reads)."
-        ),
+        files: Annotated[
+            list[Path],
+            typer.Argument(
+                help="Pulse-train measurements (CSV/XLSX, any layout memtwin reads); read together."
+            ),
+        ],
         task: str = typer.Option("mnist", help="mnist, cifar10 or digits."),
         data_dir: Path = typer.Option(
             None, help="Dataset folder (default: $MEMTWIN_DATA_DIR, ~/.cache/memtwin/data)."
         ),
-        out: Path = typer.Option(None, help="Run folder [default: runs/assess-FILE-TASK]."),
+        out: Path = typer.Option(None, help="Run folder \\[default: runs/assess-FILE-TASK]."),
         full: bool = typer.Option(
             False, "--full", help="The paper's full protocol instead of the quick one."
         ),
         repetitions: int = typer.Option(5, help="Independent programmings per condition."),
+        d2d: str = typer.Option(
+            None,
+            help="Device-to-device variation: 'measured' (the spread over the files' devices; the default "
+            "when they hold several), or a relative spread such as 0.3 (the paper's assumption, the default "
+            "for one device).",
+        ),
+        drift: str = typer.Option(None, help=DRIFT_HELP),
+        fmt: loading.Format = None,
+        phase: loading.Phase = None,
+        device: loading.Device = None,
+        columns: loading.Columns = None,
+        sheet: loading.Sheet = None,
+        pulses_per_cycle: loading.PulsesPerCycle = None,
+        quantity: loading.Quantity = None,
+        read_voltage: loading.ReadVoltage = None,
+        g_range: loading.GRange = None,
+        min_r2: MinR2 = 0.995,
+        k_sigma: KSigma = 2.0,
+        min_levels: MinLevels = 4,
+        linear_range: LinearRangeFlag = None,
         overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     ) -> None:
         """Assess a device from its measurements: characterize, model, train, hardware-aware train,
-        evaluate over time, and write an HTML report."""
-        out = out or Path("runs") / f"assess-{data_file.stem}-{task}"
-        html = assess_file(data_file, task, out, data_dir, full, repetitions, quiet, overwrite)
+        evaluate over time, compare with library devices, and write an HTML report. Takes every flag
+        `memtwin characterize` takes."""
+        out = out or Path("runs") / f"assess-{files[0].stem}-{task}"
+        options = loading.LoadOptions(
+            format=fmt,
+            phase=phase,
+            device=device,
+            columns=columns,
+            sheet=sheet,
+            pulses_per_cycle=pulses_per_cycle,
+            quantity=quantity,
+            read_voltage=read_voltage,
+            g_range=g_range,
+        )
+        html = assess_files(
+            files,
+            task=task,
+            out=out,
+            data_dir=data_dir,
+            full=full,
+            repetitions=repetitions,
+            quiet=quiet,
+            overwrite=overwrite,
+            load_options=options,
+            criteria=LinearRangeCriteria(min_r2=min_r2, k_sigma=k_sigma, min_levels=min_levels),
+            linear_range=_parse_range(linear_range),
+            d2d=parse_d2d(d2d),
+            drift=drift,
+        )
         Console().print(f"report: {html}")
 
     @app.command()
@@ -143,5 +251,14 @@ def register(app: typer.Typer) -> None:
                 f"{resolve_data_dir(data_dir)}; using the bundled 8x8 digits. Put the four MNIST IDX files "
                 "there (or pass --data-dir / set MEMTWIN_DATA_DIR) for the paper's task."
             )
-        html = assess_file(example_csv_path(), task, out, data_dir, False, 3, quiet, overwrite=True)
+        html = assess_files(
+            [example_csv_path()],
+            task=task,
+            out=out,
+            data_dir=data_dir,
+            full=False,
+            repetitions=3,
+            quiet=quiet,
+            overwrite=True,
+        )
         console.print(f"report: {html}")

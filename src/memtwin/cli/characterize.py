@@ -5,24 +5,34 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeAlias, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from memtwin.characterization import (
     Characterization,
+    CharacterizedDevices,
     LinearRangeCriteria,
     characterizations_to_dict,
-    characterize_all,
+    characterize_devices,
     write_characterizations,
 )
+from memtwin.characterization.levels import FIT_RESIDUALS
+from memtwin.characterization.spread import DeviceToDevice
+from memtwin.cli import loading
+from memtwin.errors import MeasurementWarning
+from memtwin.experiments.devices import name_unnamed
 from memtwin.measurements.table import PulseTable
+from memtwin.siformat import si, si_row
 
-US = 1e6
-NJ = 1e9
+T = TypeVar("T")
 
 
 def _parse_range(text: str | None) -> tuple[int, int] | None:
@@ -47,44 +57,134 @@ def _fmt(x: float | None, fmt: str, scale: float = 1.0) -> str:
 
 
 def summary_tables(result: Characterization) -> list[Table]:
-    """One device's figures of merit in readable units (µS, nJ): per phase, then for the device."""
+    """One device's figures of merit, each quantity with its own SI prefix: per phase, then the device."""
     p, d = result.potentiation, result.depression
     phases = Table(
-        title=f"{result.device}: {result.cycles} cycles from {result.source}", title_justify="left"
+        title=f"{result.device}: {result.cycles} cycle{'s' if result.cycles != 1 else ''} from {result.source}",
+        title_justify="left",
     )
     phases.add_column("per phase")
     phases.add_column("potentiation", justify="right")
     phases.add_column("depression", justify="right")
-    for name, fn in (
-        ("linear range (pulses)", lambda ph: f"{ph.linear_range[0]}–{ph.linear_range[1]}"),
-        ("levels", lambda ph: str(ph.levels)),
-        ("slope = bin width (µS/pulse)", lambda ph: _fmt(ph.slope_S_per_pulse, "+.3f", US)),
-        ("R²", lambda ph: _fmt(ph.r2, ".5f")),
-        ("mean σ (µS)", lambda ph: _fmt(ph.sigma_mean_S, ".3f", US)),
-        ("smallest step / pair σ", lambda ph: _fmt(ph.min_separation_sigma, ".2f")),
-        ("bins, pair in this mode", lambda ph: f"{ph.bins} ({ph.bits:.2f} bits)"),
-        ("full-ramp A / P_max", lambda ph: _fmt(ph.nonlinearity.A_norm, ".2f")),
-    ):
-        phases.add_row(name, fn(p), fn(d))
+    pair = [p, d]
+    rows: list[tuple[str, list[str]]] = [
+        ("linear range (pulses)", [f"{ph.linear_range[0]}–{ph.linear_range[1]}" for ph in pair]),
+        ("levels (pulses per level)", [f"{ph.levels} ({ph.pulses_per_level})" for ph in pair]),
+        ("slope per pulse", si_row([ph.slope_S_per_pulse for ph in pair], "S", signed=True)),
+        ("bin width (level spacing)", si_row([ph.bin_width_S for ph in pair], "S")),
+        ("R² of the fit", [_fmt(ph.r2, ".5f") for ph in pair]),
+        ("mean σ" + (" (fit residuals)" if FIT_RESIDUALS in {p.sigma_source, d.sigma_source} else ""),
+         si_row([ph.sigma_mean_S for ph in pair], "S")),
+        ("smallest level step / pair σ", [_fmt(ph.min_separation_sigma, ".2f") for ph in pair]),
+        ("bins, pair in this mode", [f"{ph.bins} ({ph.bits:.2f} bits)" for ph in pair]),
+        ("full-ramp A / P_max", [_fmt(ph.nonlinearity.A_norm, ".2f") for ph in pair]),
+    ]  # fmt: skip
+    for name, cells in rows:
+        phases.add_row(name, *cells)
     e = result.energy_per_cycle_J
     energy = "—"
     if e is not None:
-        spread = f" ± {e.std * NJ:.2f}" if e.std is not None else ""
-        energy = f"{e.mean * NJ:.2f}{spread} ({e.method.replace('_', ' ')}, {e.cycles} cycles)"
+        spread = f" ± {si(e.std, 'J')}" if e.std is not None else ""
+        energy = f"{si(e.mean, 'J')}{spread} ({e.method.replace('_', ' ')}, {e.cycles} cycles)"
     device = Table(show_header=True)
     device.add_column("device")
     device.add_column("value", justify="right")
+    g_min, g_max = si_row([result.g_min_S, result.g_max_S], "S")
+    v_max = result.max_programming_voltage_V
     for name, value in (
         ("bins (+ potentiation, − depression)", f"{result.bins} ({result.bits:.2f} bits)"),
-        ("mean σ of all levels (µS)", _fmt(result.sigma_mean_S, ".3f", US)),
+        ("mean σ of all levels", si(result.sigma_mean_S, "S")),
         ("symmetry (|slope| min/max)", _fmt(result.symmetry, ".4f")),
-        ("ON/OFF ratio", _fmt(result.on_off_ratio, ".3f")),
-        ("conductance range (µS)", f"{_fmt(result.g_min_S, '.1f', US)}–{_fmt(result.g_max_S, '.1f', US)}"),
-        ("energy per cycle (nJ)", energy),
-        ("max programming voltage (V)", _fmt(result.max_programming_voltage_V, ".3f")),
+        ("ON/OFF ratio", _fmt(result.on_off_ratio, ".4g")),
+        ("conductance range", f"{g_min} – {g_max}"),
+        ("energy per cycle", energy),
+        ("max programming voltage", "—" if v_max is None else f"{v_max:.3g} V"),
     ):
         device.add_row(name, value)
     return [phases, device]
+
+
+def spread_table(spread: DeviceToDevice, skipped: int) -> Table:
+    """The device-to-device spread measured over the devices of the files."""
+    table = Table(title=f"device-to-device variation over {spread.devices} devices", title_justify="left")
+    table.add_column("relative std")
+    table.add_column("value", justify="right")
+    table.add_row("slope (conductance step)", f"{100 * spread.slope_rel_std:.1f} %")
+    for phase, value in spread.slope_rel_std_by_phase.items():
+        table.add_row(f"  {phase}", f"{100 * value:.1f} %")
+    table.add_row("reachable range (G max − G min)", f"{100 * spread.range_rel_std:.1f} %")
+    if skipped:
+        table.add_row("devices skipped (no usable range)", str(skipped))
+    return table
+
+
+def devices_table(found: CharacterizedDevices) -> Table:
+    """One row per device (a file of many devices would print pages of per-device tables)."""
+    table = Table(title=f"{len(found.results)} devices", title_justify="left")
+    for col in ("device", "levels P/D", "bits", "slope P", "slope D", "mean σ", "R² P/D"):
+        table.add_column(col, justify="left" if col == "device" else "right")
+    results = list(found.results.values())
+    slopes_p = si_row([r.potentiation.slope_S_per_pulse for r in results], "S", 3, signed=True)
+    slopes_d = si_row([r.depression.slope_S_per_pulse for r in results], "S", 3, signed=True)
+    sigmas = si_row([r.sigma_mean_S for r in results], "S", 3)
+    for r, sp, sd, sg in zip(results, slopes_p, slopes_d, sigmas, strict=True):
+        table.add_row(
+            r.device,
+            f"{r.potentiation.levels}/{r.depression.levels}",
+            f"{r.bits:.2f}",
+            sp,
+            sd,
+            sg,
+            f"{r.potentiation.r2:.3f}/{r.depression.r2:.3f}",
+        )
+    return table
+
+
+@contextmanager
+def printed_warnings(console: Console) -> Iterator[None]:
+    """Data warnings (:class:`MeasurementWarning`) as ``warning:`` lines, not Python warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MeasurementWarning)
+        yield
+    for item in caught:
+        if issubclass(item.category, MeasurementWarning):
+            console.print(f"[yellow]warning:[/yellow] {escape(str(item.message))}")
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+# The linear-range criteria, shared by every command that characterizes (characterize, assess).
+MinR2: TypeAlias = Annotated[float, typer.Option("--min-r2", help="Least R² of the linear range's fit.")]
+KSigma: TypeAlias = Annotated[
+    float,
+    typer.Option(
+        "--k-sigma",
+        help="Neighbouring levels must differ by more than k pair sigmas (pulses are grouped into "
+        "levels until they do; 0 counts every pulse).",
+    ),
+]
+MinLevels: TypeAlias = Annotated[
+    int, typer.Option("--min-levels", help="Fewest pulses (or smoothing blocks) in a linear range.")
+]
+LinearRangeFlag: TypeAlias = Annotated[
+    str | None,
+    typer.Option("--linear-range", help="Fix the range of both phases, FIRST-LAST (e.g. 3-18)."),
+]
+
+
+def characterize_files(
+    paths: list[Path],
+    load_options: loading.LoadOptions,
+    criteria: LinearRangeCriteria,
+    linear_range: tuple[int, int] | None,
+    console: Console,
+) -> tuple[PulseTable, CharacterizedDevices]:
+    """Read and characterize, printing the layout lines and the data warnings (the shared front of
+    ``characterize`` and ``assess``)."""
+    table = name_unnamed(loading.load_files(paths, load_options, console=console), paths)
+    with printed_warnings(console):
+        found = characterize_devices(table, criteria, linear_range=linear_range)
+    return table, found
 
 
 def characterize_command(
@@ -103,27 +203,19 @@ def characterize_command(
     example: Annotated[
         bool, typer.Option("--example", help="Use the bundled SYNTHETIC HfS2-like example device.")
     ] = False,
-    device: Annotated[str | None, typer.Option("--device", help="Characterize only this device.")] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="File layout: tidy, wide, xlsx or updown (default: detected)."),
-    ] = None,
-    phase: Annotated[
-        str | None, typer.Option("--phase", help="Phase of single-phase files (potentiation/depression).")
-    ] = None,
-    read_voltage: Annotated[
-        float | None,
-        typer.Option("--read-voltage", help="Read voltage in V, for files holding read currents."),
-    ] = None,
-    min_r2: Annotated[float, typer.Option("--min-r2", help="Least R² of the linear range's fit.")] = 0.995,
-    k_sigma: Annotated[
-        float, typer.Option("--k-sigma", help="Neighbouring levels must differ by more than k pair sigmas.")
-    ] = 2.0,
-    min_levels: Annotated[int, typer.Option("--min-levels", help="Fewest pulses in a linear range.")] = 4,
-    linear_range: Annotated[
-        str | None,
-        typer.Option("--linear-range", help="Fix the range of both phases, FIRST-LAST (e.g. 3-18)."),
-    ] = None,
+    fmt: loading.Format = None,
+    phase: loading.Phase = None,
+    device: loading.Device = None,
+    columns: loading.Columns = None,
+    sheet: loading.Sheet = None,
+    pulses_per_cycle: loading.PulsesPerCycle = None,
+    quantity: loading.Quantity = None,
+    read_voltage: loading.ReadVoltage = None,
+    g_range: loading.GRange = None,
+    min_r2: MinR2 = 0.995,
+    k_sigma: KSigma = 2.0,
+    min_levels: MinLevels = 4,
+    linear_range: LinearRangeFlag = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the JSON instead of the summary table.")
     ] = False,
@@ -131,12 +223,13 @@ def characterize_command(
         bool, typer.Option("--figures/--no-figures", help="Write the Fig. 2(d)(e)(f) plots.")
     ] = True,
 ) -> None:
-    """Characterize devices from pulse-train files: linear range, bins, σ, symmetry, energy; JSON + figures.
+    """Characterize devices from pulse-train files: linear range, levels, bins, σ, symmetry, energy, and
+    the device-to-device spread when the files hold several devices; JSON + figures.
 
-    Several devices: one characterization.json holding {"devices": {name: ...}}, figures in a folder each.
+    Several devices: one characterization.json holding {"devices": {name: ...}, "device_to_device": ...},
+    figures in a folder each. Devices that cannot be characterized are skipped and listed.
     """
     from memtwin.data import example_csv_path
-    from memtwin.measurements import load_many
 
     if example and files:
         raise typer.BadParameter("give FILE... or --example, not both", param_hint="FILE")
@@ -148,30 +241,53 @@ def characterize_command(
         raise typer.BadParameter("give one or more measurement files, or --example", param_hint="FILE")
     fixed = _parse_range(linear_range)
     criteria = LinearRangeCriteria(min_r2=min_r2, k_sigma=k_sigma, min_levels=min_levels)
-
-    table: PulseTable = load_many(paths, format=fmt, phase=phase, device=device, read_voltage_V=read_voltage)
-    if device is not None and len(table.devices) > 1:
-        table = table.for_device(device)
-    results = characterize_all(table, criteria, linear_range=fixed)
+    options = loading.LoadOptions(
+        format=fmt,
+        phase=phase,
+        device=device,
+        columns=columns,
+        sheet=sheet,
+        pulses_per_cycle=pulses_per_cycle,
+        quantity=quantity,
+        read_voltage=read_voltage,
+        g_range=g_range,
+    )
+    console = Console(stderr=as_json, highlight=False)
+    table, found = characterize_files(paths, options, criteria, fixed, console)
+    results = found.results
 
     out_dir = out if out is not None else Path("runs") / f"characterize-{paths[0].stem}"
-    json_path = write_characterizations(results, out_dir / "characterization.json")
+    json_path = write_characterizations(results, out_dir / "characterization.json", found.skipped)
     written = [json_path]
     if figures:
         from memtwin.characterization.plots import plot_characterization
 
-        for name, result in results.items():
+        for name, result in _progress(results.items(), len(results), "figures", console):
             fig_dir = out_dir if len(results) == 1 else out_dir / _safe_name(name)
             written += plot_characterization(table.for_device(name), result, fig_dir)
 
     if as_json:
-        typer.echo(json.dumps(characterizations_to_dict(results), indent=2, allow_nan=False))
+        typer.echo(json.dumps(characterizations_to_dict(results, found.skipped), indent=2, allow_nan=False))
         return
-    console = Console()
-    for result in results.values():
-        for table_ in summary_tables(result):
-            console.print(table_)
+    if len(results) <= 3:
+        for result in results.values():
+            for table_ in summary_tables(result):
+                console.print(table_)
+    else:
+        console.print(devices_table(found))
+    spread = found.device_to_device
+    if spread is not None:
+        console.print(spread_table(spread, len(found.skipped)))
     console.print(f"wrote {json_path}" + (f" and {len(written) - 1} figure files" if figures else ""))
+
+
+def _progress(items: Iterable[T], total: int, what: str, console: Console) -> Iterable[T]:
+    """A progress bar for more than a few devices (a figure set takes about a second)."""
+    if total <= 3:
+        return items
+    from rich.progress import track
+
+    return track(items, total=total, description=what, console=console, transient=True)
 
 
 def register(app: typer.Typer) -> None:

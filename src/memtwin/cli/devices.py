@@ -14,6 +14,7 @@ from rich.table import Table
 from memtwin.atomic import write_text_atomic
 from memtwin.devices import DeviceModel, list_presets, preset
 from memtwin.experiments.devices import resolve_device
+from memtwin.siformat import si
 
 
 def _figures(device: DeviceModel) -> dict[str, Any]:
@@ -24,11 +25,14 @@ def _figures(device: DeviceModel) -> dict[str, Any]:
     return {
         "name": device.name,
         "levels": [pot["levels"], dep["levels"]],
-        "bins": [pot["bins"], dep["bins"]],
-        "bits": [pot["bits"], dep["bits"]],
+        "pulses_per_level": [pot["pulses_per_level"], dep["pulses_per_level"]],
+        "bins_per_mode": [pot["bins"], dep["bins"]],
+        "bins": k["bins"],
+        "bits": k["bits"],
         "sigma_over_bin_width": [pot["sigma_over_bin_width"], dep["sigma_over_bin_width"]],
         "d2d_update": device.variability.d2d_update,
         "d2d_bounds": device.variability.d2d_bounds,
+        "d2d_measured_over": k["d2d_measured_over"],
         "on_off_ratio": k["on_off_ratio"],
         "max_voltage_V": device.pulse_scheme.max_voltage_V,
         "energy_per_cycle_J": device.pulse_scheme.energy_per_cycle_J,
@@ -41,14 +45,6 @@ def _pair(values: list[Any], fmt: str) -> str:
     return a if a == b else f"{a} / {b}"
 
 
-def si(value: float, unit: str) -> str:
-    """``value`` with an SI prefix (p … k) and 4 significant digits, e.g. ``23.74 nJ``."""
-    for factor, prefix in ((1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")):
-        if abs(value) >= factor:
-            return f"{value / factor:.4g} {prefix}{unit}"
-    return f"{value:.4g} {unit}"
-
-
 def _table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="memtwin device presets (potentiation / depression where they differ)")
     table.add_column("device", no_wrap=True)
@@ -59,9 +55,9 @@ def _table(rows: list[dict[str, Any]]) -> Table:
         table.add_row(
             r["name"],
             _pair(r["levels"], "d"),
-            _pair(r["bits"], ".2f"),
+            f"{r['bits']:.2f}",
             _pair(r["sigma_over_bin_width"], ".3g"),
-            f"{r['d2d_update']:.2g} / {r['d2d_bounds']:.2g}",
+            f"{r['d2d_update']:.2g} / {r['d2d_bounds']:.2g}" + ("*" if r["d2d_measured_over"] else ""),
             f"{r['on_off_ratio']:.3g}",
             "–" if r["max_voltage_V"] is None else f"{r['max_voltage_V']:g} V",
             "–" if r["energy_per_cycle_J"] is None else si(r["energy_per_cycle_J"], "J"),
@@ -117,6 +113,8 @@ def register(app: typer.Typer) -> None:
             return
         console = Console()
         console.print(_table([figures]))
+        if figures["d2d_measured_over"]:
+            console.print(f"* device-to-device spread measured over {figures['d2d_measured_over']} devices")
         console.print(f"[bold]citation[/bold]: {device.citation or '–'}", highlight=False)
         if device.notes:
             console.print("[bold]notes[/bold]:", highlight=False)

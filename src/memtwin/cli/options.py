@@ -27,8 +27,9 @@ from memtwin.experiments.executors import EXECUTOR_KINDS
 TASK_HELP = "digits (bundled, offline), mnist (IDX files) or cifar10 (python batches)."
 DATA_HELP = "Folder with the dataset (default: $MEMTWIN_DATA_DIR, then ~/.cache/memtwin/data)."
 DRIFT_HELP = (
-    "Drift model kind overriding the device's: reram-wan2022-aihwkit (paper's worst case), reram-wan2022, "
-    "hfs2-retention, log_time, power_law, none."
+    "Drift model overriding the device's: a kind, reram-wan2022-aihwkit (paper's worst case), reram-wan2022, "
+    "hfs2-retention, log_time, power_law, none; or the path of a drift TOML, e.g. the drift.toml that "
+    "'memtwin retention' fits to your own retention data."
 )
 DEVICE_HELP = "A preset name (memtwin devices), a device TOML, a characterization JSON or a measurement file."
 FROM_RUN_HELP = (
@@ -59,6 +60,19 @@ def csv_list(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def parse_d2d(text: str | float | None) -> float | str | None:
+    """The ``--d2d`` choice: a relative spread (``0.3``) or ``measured`` (the spread over the devices of
+    the measurements)."""
+    if text is None or isinstance(text, float | int):
+        return text
+    if text.strip().lower() == "measured":
+        return "measured"
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"--d2d must be a number such as 0.3, or 'measured', got {text!r}") from None
+
+
 def parse_periphery(name: str) -> PeripheryConfig:
     """The ``--periphery`` choice: ``paper`` or ``ideal``, optionally ``+verify`` (program-and-verify)."""
     base, plus, scheme = name.partition("+")
@@ -81,7 +95,7 @@ def config_from_flags(
     times: str | None = None,
     modes: str | None = None,
     variants: str | None = None,
-    d2d: float | None = None,
+    d2d: str | None = None,
     drift: str | None = None,
     subset: int | None = None,
     test_subset: int | None = None,
@@ -93,7 +107,7 @@ def config_from_flags(
     """``base`` with the flags given applied; a flag left at None (or ``cpu`` False) keeps base's value."""
     changes: dict[str, Any] = {}
     # Flags that map one-to-one onto a config field.
-    plain = {"device": device, "repetitions": repetitions, "d2d": d2d, "drift": drift, "subset": subset,
+    plain = {"device": device, "repetitions": repetitions, "d2d": parse_d2d(d2d), "drift": drift, "subset": subset,
              "test_subset": test_subset, "seed": seed, "hwat_noise_scale": hwat_noise_scale}  # fmt: skip
     changes.update({k: v for k, v in plain.items() if v is not None})
     if data_dir is not None:
@@ -140,7 +154,11 @@ Variants: TypeAlias = Annotated[
     str | None, typer.Option(help="Comma-separated variants to evaluate: baseline, hwat_gdc.")
 ]
 D2d: TypeAlias = Annotated[
-    float | None, typer.Option(help="Override the device-to-device variation (relative, e.g. 0.3).")
+    str | None,
+    typer.Option(
+        help="Override the device-to-device variation: relative, e.g. 0.3, or 'measured' (the spread over "
+        "the devices of a measurement file or characterization)."
+    ),
 ]
 Drift: TypeAlias = Annotated[str | None, typer.Option(help=DRIFT_HELP)]
 HwatNoiseScale: TypeAlias = Annotated[

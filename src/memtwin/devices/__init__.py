@@ -6,18 +6,26 @@ Extension points: a new preset is a function in :mod:`memtwin.devices.presets` r
 """
 
 from memtwin.devices.drift import DRIFT_KINDS, DriftModel, build_drift
-from memtwin.devices.model import MODES, DeviceModel, ModeLevels, PulseScheme, Variability
+from memtwin.devices.drift_file import read_drift_file, resolve_drift, write_drift_file
+from memtwin.devices.from_characterization import MEASURED_DEVICE_DRIFT, device_from_characterization
+from memtwin.devices.model import MODES, DeviceModel, Measured, ModeLevels, PulseScheme, Variability
 from memtwin.devices.presets import list_presets, preset
 
 __all__ = [
     "DRIFT_KINDS",
+    "MEASURED_DEVICE_DRIFT",
     "MODES",
     "DeviceModel",
     "DriftModel",
+    "Measured",
     "ModeLevels",
     "PulseScheme",
     "Variability",
     "build_drift",
+    "device_from_characterization",
     "list_presets",
     "preset",
+    "read_drift_file",
+    "resolve_drift",
+    "write_drift_file",
 ]

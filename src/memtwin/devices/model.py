@@ -34,13 +34,12 @@ typo must never be silently ignored)::
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -56,14 +55,23 @@ FORMAT_VERSION = 1
 @dataclass(frozen=True)
 class ModeLevels:
     """Levels of one programming mode, in pulse order: ``g_levels_S[n]`` is the mean conductance
-    after n pulses from the start of the linear range (n = 0 is weight 0)."""
+    after ``n · pulses_per_level`` pulses from the start of the linear range (n = 0 is weight 0).
+
+    ``pulses_per_level`` is 1 when every pulse is a distinguishable level (the paper's device) and more
+    for a fine-step device whose neighbouring pulses overlap (see
+    :mod:`memtwin.characterization.levels`): a weight is then written as ``pulses_per_level × level``
+    pulses. The crossbar works in levels; only the pulse count (cost, energy) depends on it."""
 
     g_levels_S: tuple[float, ...]
     sigma_S: tuple[float, ...]
+    pulses_per_level: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "g_levels_S", tuple(float(g) for g in self.g_levels_S))
         object.__setattr__(self, "sigma_S", tuple(float(s) for s in self.sigma_S))
+        p = self.pulses_per_level
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+            raise ConfigError(f"pulses_per_level = {p!r}: must be an integer >= 1")
         if len(self.g_levels_S) < 2:
             raise ConfigError(
                 f"g_levels_S = {list(self.g_levels_S)!r}: a programming mode needs at least 2 levels, "
@@ -111,19 +119,23 @@ class ModeLevels:
         )
 
     def to_dict(self) -> dict[str, object]:
-        return {"g_levels_S": list(self.g_levels_S), "sigma_S": list(self.sigma_S)}
+        out: dict[str, object] = {"g_levels_S": list(self.g_levels_S), "sigma_S": list(self.sigma_S)}
+        if self.pulses_per_level != 1:  # devices written before the key existed stay byte-identical
+            out["pulses_per_level"] = self.pulses_per_level
+        return out
 
     @classmethod
     def from_dict(cls, data: object, where: str = "mode") -> ModeLevels:
         table = _table(data, where)
-        _check_keys(table, ("g_levels_S", "sigma_S"), where)
+        _check_keys(table, ("g_levels_S", "sigma_S", "pulses_per_level"), where)
         for key in ("g_levels_S", "sigma_S"):
             if key not in table:
                 raise ConfigError(f"{where}: missing key {key!r}")
         g = _float_list(table["g_levels_S"], f"{where}.g_levels_S")
         s = _float_list(table["sigma_S"], f"{where}.sigma_S")
+        p = table.get("pulses_per_level", 1)
         with _prefixed(where):
-            return cls(g_levels_S=g, sigma_S=s)
+            return cls(g_levels_S=g, sigma_S=s, pulses_per_level=p)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,48 @@ class Variability:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """What the measurements behind a device say that its levels do not: kept with the model so that
+    every command reports the device's figures as its characterization computed them.
+
+    ``on_off_ratio``, ``g_min_S``, ``g_max_S``: over the whole measured ramps (the levels only span the
+    linear range). ``sigma_source``: ``cycle_to_cycle`` or ``fit_residuals`` (one cycle per phase).
+    ``d2d_devices``: how many devices the device-to-device spread was measured over (0: none; the
+    ``[variability]`` values are then assumed), with the measured relative spreads of the step and of
+    the reachable range.
+    """
+
+    source: str = ""
+    cycles: int = 0
+    on_off_ratio: float | None = None
+    g_min_S: float | None = None
+    g_max_S: float | None = None
+    sigma_source: str = "cycle_to_cycle"
+    d2d_devices: int = 0
+    d2d_slope_rel_std: float | None = None
+    d2d_range_rel_std: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("source", "sigma_source"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} = {getattr(self, name)!r}: must be a string")
+        for name in ("cycles", "d2d_devices"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"{name} = {v!r}: must be an integer >= 0")
+        for name in ("on_off_ratio", "g_min_S", "g_max_S", "d2d_slope_rel_std", "d2d_range_rel_std"):
+            v = getattr(self, name)
+            if v is not None:
+                v = _float(v, name)
+                if not (math.isfinite(v) and v >= 0):
+                    raise ConfigError(f"{name} = {v!r}: must be >= 0 and finite")
+                object.__setattr__(self, name, v)
+
+
+_MEASURED_TYPES = {"source": "str", "sigma_source": "str", "cycles": "int", "d2d_devices": "int"}
+
+
+@dataclass(frozen=True)
 class DeviceModel:
     """A memristor technology as the crossbar simulation sees it.
 
@@ -235,6 +289,7 @@ class DeviceModel:
     pulse_scheme: PulseScheme = field(default_factory=PulseScheme)
     citation: str = ""
     notes: str = ""
+    measured: Measured | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -246,6 +301,8 @@ class DeviceModel:
             raise ConfigError(f"variability must be a Variability, got {type(self.variability).__name__}")
         if not isinstance(self.pulse_scheme, PulseScheme):
             raise ConfigError(f"pulse_scheme must be a PulseScheme, got {type(self.pulse_scheme).__name__}")
+        if self.measured is not None and not isinstance(self.measured, Measured):
+            raise ConfigError(f"measured must be a Measured, got {type(self.measured).__name__}")
         for key in ("citation", "notes"):
             if not isinstance(getattr(self, key), str):
                 raise ConfigError(f"{key} = {getattr(self, key)!r}: must be a string")
@@ -258,7 +315,7 @@ class DeviceModel:
         # The drift spec is a dict (the TOML table it comes from); its values are scalars.
         drift = tuple(sorted(self.drift.items()))
         parts = (self.name, self.potentiation, self.depression, self.variability, drift, self.pulse_scheme)
-        return hash((*parts, self.citation, self.notes))
+        return hash((*parts, self.citation, self.notes, self.measured))
 
     def mode(self, name: str) -> ModeLevels:
         if name not in MODES:
@@ -273,9 +330,14 @@ class DeviceModel:
 
     # ----------------------------------------------------------------------------- summary figures
     def key_figures(self) -> dict[str, object]:
-        """The figures a device table shows (levels, bits, sigma/bin width, spread, ON/OFF, voltage,
-        energy). ``bins`` counts the signed weights of a differential pair programmed in one mode with
-        the other device at the start of the range: 2L - 1."""
+        """The figures a device table shows (levels, bins, bits, sigma/bin width, spread, ON/OFF, voltage,
+        energy), defined as the characterization defines them (one definition for every command).
+
+        Per mode, ``bins = 2L - 1``: the signed weights of a differential pair programmed in that mode
+        with the other device at the start of the range. ``bins`` of the device: ``Lp + Ld - 1``,
+        positive weights written by potentiation and negative ones by depression (the paper's 31 from
+        16 + 16 levels). ``on_off_ratio``: the measured one over the whole ramps when the device comes
+        from measurements (``measured``), else over its levels."""
         out: dict[str, object] = {"name": self.name}
         all_levels: list[float] = []
         for mode in MODES:
@@ -283,6 +345,7 @@ class DeviceModel:
             bins = 2 * m.levels - 1
             out[mode] = {
                 "levels": m.levels,
+                "pulses_per_level": m.pulses_per_level,
                 "bins": bins,
                 "bits": math.log2(bins),
                 "bin_width_S": m.mean_step_S,
@@ -290,13 +353,32 @@ class DeviceModel:
                 "sigma_over_bin_width": m.sigma_mean_S / m.mean_step_S,
             }
             all_levels.extend(m.g_levels_S)
-        out["on_off_ratio"] = max(all_levels) / min(all_levels)
+        bins = self.potentiation.levels + self.depression.levels - 1
+        out["bins"] = bins
+        out["bits"] = math.log2(bins)
+        measured_on_off = None if self.measured is None else self.measured.on_off_ratio
+        out["on_off_ratio"] = (
+            measured_on_off if measured_on_off is not None else max(all_levels) / min(all_levels)
+        )
         out["d2d_update"] = self.variability.d2d_update
         out["d2d_bounds"] = self.variability.d2d_bounds
+        out["d2d_measured_over"] = (
+            self.measured.d2d_devices if self.measured is not None and self._uses_measured_d2d() else 0
+        )
         out["max_voltage_V"] = self.pulse_scheme.max_voltage_V
         out["energy_per_cycle_J"] = self.pulse_scheme.energy_per_cycle_J
         out["drift"] = self.drift["kind"]
         return out
+
+    def _uses_measured_d2d(self) -> bool:
+        """Whether ``variability`` holds the spread measured over several devices (not an assumption)."""
+        m = self.measured
+        return (
+            m is not None
+            and m.d2d_devices > 1
+            and self.variability.d2d_update == m.d2d_slope_rel_std
+            and self.variability.d2d_bounds == m.d2d_range_rel_std
+        )
 
     # ------------------------------------------------------------------------------ serialization
     def to_dict(self) -> dict[str, object]:
@@ -317,6 +399,12 @@ class DeviceModel:
                 continue
             scheme[f.name] = list(value) if isinstance(value, tuple) else value
         out["pulse_scheme"] = scheme
+        if self.measured is not None:
+            out["measured"] = {
+                f.name: getattr(self.measured, f.name)
+                for f in fields(Measured)
+                if getattr(self.measured, f.name) is not None
+            }
         return out
 
     @classmethod
@@ -333,6 +421,9 @@ class DeviceModel:
         modes = {m: ModeLevels.from_dict(table[m], m) for m in MODES}
         variability = _build_section(Variability, table.get("variability", {}), "variability")
         pulse_scheme = _build_section(PulseScheme, table.get("pulse_scheme", {}), "pulse_scheme")
+        measured = (
+            None if "measured" not in table else _build_section(Measured, table["measured"], "measured")
+        )
         drift = table.get("drift", {"kind": "none"})
         if not isinstance(drift, Mapping):
             raise ConfigError(f"drift = {drift!r}: must be a table with a 'kind' key")
@@ -348,6 +439,7 @@ class DeviceModel:
             pulse_scheme=pulse_scheme,
             citation=str(table.get("citation", "")),
             notes=str(table.get("notes", "")),
+            measured=measured,
         )
 
     def to_toml_str(self) -> str:
@@ -382,79 +474,12 @@ class DeviceModel:
 
     # ------------------------------------------------------------------------- from measurements
     @classmethod
-    def from_characterization(
-        cls,
-        source: object,
-        *,
-        name: str | None = None,
-        device: str | None = None,
-        levels_from: Literal["fit", "means"] = "fit",
-        fit_origin: Literal["auto", "pulse_number", "range_start"] = "auto",
-        variability: Variability | None = None,
-        drift: Mapping[str, object] | str | None = None,
-        pulse_scheme: PulseScheme | None = None,
-        citation: str = "",
-        notes: str = "",
-    ) -> DeviceModel:
-        """A device model from a characterization (a ``Characterization`` object, its dict, or the path
-        of its ``characterization.json``).
+    def from_characterization(cls, source: object, **options: Any) -> DeviceModel:
+        """A device model from a characterization; see
+        :func:`memtwin.devices.from_characterization.device_from_characterization` for the options."""
+        from memtwin.devices.from_characterization import device_from_characterization
 
-        ``levels_from``:
-          - ``"fit"`` (default): level n = intercept + slope * pulse of the linear fit. The paper maps
-            weights "on the linear fit" of Fig. 2(e), and the fit averages out the measurement noise of
-            single level means (each is a mean over the cycles, so its error is sigma/sqrt(cycles)).
-          - ``"means"``: the measured mean of each level; keeps real non-linearity inside the range.
-        ``fit_origin``: what the fit's x is. ``"pulse_number"``: the pulse number of the ramp (memtwin's
-        characterization: 1-based pulse number, so level n sits at x = first_pulse + n);
-        ``"range_start"``: n itself. ``"auto"``: the memtwin schema implies ``pulse_number``; otherwise
-        the origin whose level 0 is closer to the measured mean of level 0.
-        Per-level sigmas come from ``level_sigmas_S`` (else ``sigma_mean_S`` for every level).
-        ``variability`` defaults to the paper's baseline (30 % on update and bounds); ``drift`` to
-        ``none`` (a characterization holds no retention data).
-        """
-        data = _characterization_dict(source, device)
-        if levels_from not in ("fit", "means"):
-            raise ConfigError(f"levels_from = {levels_from!r}: must be 'fit' or 'means'")
-        if fit_origin not in ("auto", "pulse_number", "range_start"):
-            raise ConfigError(f"fit_origin = {fit_origin!r}: must be 'auto', 'pulse_number' or 'range_start'")
-        memtwin_schema = str(data.get("schema", "")).startswith("memtwin.characterization/")
-        modes: dict[str, ModeLevels] = {}
-        how: list[str] = []
-        for mode in MODES:
-            levels, origin = _levels_from_phase(data, mode, levels_from, fit_origin, memtwin_schema)
-            modes[mode] = levels
-            how.append(f"{mode}: {origin}")
-        energy = data.get("energy_per_cycle_J")
-        e_mean = e_std = None
-        if isinstance(energy, Mapping):
-            e_mean = _opt_float(energy.get("mean"), "characterization.energy_per_cycle_J.mean")
-            e_std = _opt_float(energy.get("std"), "characterization.energy_per_cycle_J.std")
-        elif energy is not None:
-            e_mean = _opt_float(energy, "characterization.energy_per_cycle_J")
-        if pulse_scheme is None:
-            v_max = _opt_float(
-                data.get("max_programming_voltage_V"), "characterization.max_programming_voltage_V"
-            )
-            with _prefixed("characterization"):
-                pulse_scheme = PulseScheme(
-                    max_voltage_V=v_max, energy_per_cycle_J=e_mean, energy_per_cycle_std_J=e_std
-                )
-        auto_notes = (
-            f"Built from a characterization (levels_from={levels_from!r}; {'; '.join(how)}). "
-            f"Variability and drift are not measured by a characterization: "
-            f"{'given by the caller' if variability is not None else 'paper baseline 30 % d2d'}, "
-            f"drift {'given by the caller' if drift is not None else 'none'}."
-        )
-        return cls(
-            name=name or str(data.get("device") or data.get("name") or "characterized-device"),
-            potentiation=modes["potentiation"],
-            depression=modes["depression"],
-            variability=variability if variability is not None else Variability(),
-            drift=dict(drift) if isinstance(drift, Mapping) else {"kind": drift or "none"},
-            pulse_scheme=pulse_scheme,
-            citation=citation,
-            notes=(notes + "\n" if notes else "") + auto_notes,
-        )
+        return device_from_characterization(source, **options)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -469,6 +494,7 @@ _TOP_KEYS = (
     "variability",
     "drift",
     "pulse_scheme",
+    "measured",
 )
 _MODE_HINT = f"programming modes are {' and '.join(MODES)}"
 
@@ -519,6 +545,7 @@ def _float_list(value: object, where: str) -> tuple[float, ...]:
 
 
 _SECTION_TYPES: dict[str, str] = {
+    **_MEASURED_TYPES,
     "pulses_per_cycle": "int",
     "amplitudes_V": "list",
     "widths_s": "list",
@@ -537,6 +564,10 @@ def _build_section(cls: Any, data: object, where: str) -> Any:
         kind = _SECTION_TYPES.get(key, "float")
         if kind == "list":
             kwargs[key] = _float_list(value, f"{where}.{key}")
+        elif kind == "str":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}.{key} = {value!r}: must be a string")
+            kwargs[key] = value
         elif kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{where}.{key} = {value!r}: must be an integer")
@@ -545,110 +576,3 @@ def _build_section(cls: Any, data: object, where: str) -> Any:
             kwargs[key] = _float(value, f"{where}.{key}")
     with _prefixed(where):
         return cls(**kwargs)
-
-
-def _characterization_dict(source: object, device: str | None) -> Mapping[str, Any]:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        try:
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read characterization: {exc.strerror or exc}") from exc
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
-    elif isinstance(source, Mapping):
-        data = source
-    elif hasattr(source, "to_dict"):
-        data = source.to_dict()
-    else:
-        raise ConfigError(
-            f"cannot build a device from {type(source).__name__}: pass a characterization object, "
-            "its dict, or the path of its JSON"
-        )
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"characterization: expected an object, got {type(data).__name__}")
-    if "devices" in data and isinstance(data["devices"], Mapping):  # a set of several devices
-        devices = data["devices"]
-        if device is None and len(devices) == 1:
-            device = next(iter(devices))
-        if device not in devices:
-            raise ConfigError(
-                f"characterization holds devices {', '.join(map(repr, devices))}; pick one with device="
-            )
-        data = devices[device]
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"characterization.devices[{device!r}]: expected an object")
-    return data
-
-
-def _levels_from_phase(
-    data: Mapping[str, Any], mode: str, levels_from: str, fit_origin: str, memtwin_schema: bool
-) -> tuple[ModeLevels, str]:
-    where = f"characterization.{mode}"
-    phase = data.get(mode)
-    if not isinstance(phase, Mapping):
-        raise ConfigError(f"{where}: missing (expected an object with the phase's figures)")
-
-    def need(key: str) -> object:
-        if key not in phase or phase[key] is None:
-            raise ConfigError(f"{where}: missing key {key!r}")
-        return phase[key]
-
-    levels_raw = need("levels")
-    if isinstance(levels_raw, bool) or not isinstance(levels_raw, int) or levels_raw < 2:
-        raise ConfigError(f"{where}.levels = {levels_raw!r}: must be an integer >= 2")
-    n_levels = int(levels_raw)
-    means = None
-    if phase.get("level_means_S") is not None:
-        means = _float_list(phase["level_means_S"], f"{where}.level_means_S")
-        if len(means) != n_levels:
-            raise ConfigError(f"{where}.level_means_S has {len(means)} values but levels = {n_levels}")
-
-    if levels_from == "means":
-        if means is None:
-            raise ConfigError(f"{where}: levels_from='means' needs 'level_means_S'")
-        g = means
-        origin = "measured level means"
-    else:
-        slope = _float(need("slope_S_per_pulse"), f"{where}.slope_S_per_pulse")
-        intercept = _float(need("intercept_S"), f"{where}.intercept_S")
-        rng = phase.get("linear_range")
-        first = None
-        if rng is not None:
-            if not (isinstance(rng, list | tuple) and len(rng) == 2):
-                raise ConfigError(f"{where}.linear_range = {rng!r}: must be [first_pulse, last_pulse]")
-            first = _float(rng[0], f"{where}.linear_range[0]")
-        candidates = {"range_start": 0.0}
-        if first is not None:
-            candidates["pulse_number"] = first
-        chosen = fit_origin
-        if fit_origin == "auto":
-            if memtwin_schema and first is not None:
-                chosen = "pulse_number"
-            elif first is None or first == 0:
-                chosen = "range_start"
-            elif means is not None:
-                chosen = min(candidates, key=lambda k: abs(intercept + slope * candidates[k] - means[0]))
-            else:
-                raise ConfigError(
-                    f"{where}: cannot tell whether the fit's x is the pulse number or the position in "
-                    "the range (no level_means_S to compare with); pass fit_origin="
-                )
-        elif fit_origin == "pulse_number" and first is None:
-            raise ConfigError(f"{where}: fit_origin='pulse_number' needs 'linear_range'")
-        x0 = candidates[chosen]
-        g = tuple(intercept + slope * (x0 + n) for n in range(n_levels))
-        origin = (
-            f"linear fit, x = {'pulse number' if chosen == 'pulse_number' else 'pulses from range start'}"
-        )
-
-    if phase.get("level_sigmas_S") is not None:
-        sig = _float_list(phase["level_sigmas_S"], f"{where}.level_sigmas_S")
-        if len(sig) != n_levels:
-            raise ConfigError(f"{where}.level_sigmas_S has {len(sig)} values but levels = {n_levels}")
-    else:
-        s = _float(need("sigma_mean_S"), f"{where}.sigma_mean_S")
-        sig = (s,) * n_levels
-        origin += ", sigma_mean_S for every level"
-    with _prefixed(where):
-        return ModeLevels(g_levels_S=g, sigma_S=sig), origin

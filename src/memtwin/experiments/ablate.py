@@ -50,6 +50,7 @@ from memtwin.experiments.jobs import (
     save_figure,
     using_executor,
 )
+from memtwin.experiments.runfolder import marks_failed_run
 from memtwin.experiments.sweep import scale_sigma
 
 Pair = tuple[DeviceModel, Periphery]
@@ -270,6 +271,7 @@ def configurations(device: DeviceModel, periphery: Periphery) -> dict[str, Pair]
 
 
 # ---------------------------------------------------------------------------------- the analysis
+@marks_failed_run
 def ablate(
     config: ExperimentConfig,
     out: str | Path,

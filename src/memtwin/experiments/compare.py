@@ -41,6 +41,7 @@ from memtwin.experiments.jobs import (
     save_figure,
     using_executor,
 )
+from memtwin.experiments.runfolder import marks_failed_run
 
 __all__ = ["TASK_PANELS", "compare_devices", "literature_rows", "simulated_nonidealities"]
 
@@ -76,6 +77,7 @@ def literature_rows(task: str) -> list[dict[str, Any]]:
     return rows
 
 
+@marks_failed_run
 def compare_devices(
     config: ExperimentConfig,
     out: str | Path,
@@ -163,7 +165,7 @@ def _device_summary(device: DeviceModel, periphery: Periphery, rows: list[dict[s
         "name": device.name,
         "citation": device.citation,
         "levels": [pot["levels"], dep["levels"]],
-        "bits": pot["bits"],
+        "bits": k["bits"],
         "sigma_over_bin_width": [pot["sigma_over_bin_width"], dep["sigma_over_bin_width"]],
         "d2d_update": device.variability.d2d_update,
         "d2d_bounds": device.variability.d2d_bounds,

@@ -53,18 +53,21 @@ class ExperimentConfig:
     """Everything that determines an evaluation (or sweep) run.
 
     ``device`` is a preset name, a device TOML file, a characterization JSON, or a measurement file
-    (then characterized first; as measurements carry no retention data, their drift defaults to the
-    paper's worst case, ``reram-wan2022-aihwkit``). ``drift`` overrides the device's drift model kind
-    (e.g. ``hfs2-retention``, ``none``). ``d2d`` overrides the device's device-to-device variation (both the
-    update and the bounds spread) when set. ``hwat_noise_scale`` widens every device spread that
-    hardware-aware training sees (× the device's own, default 1.5; inference always uses the device's own).
+    (then characterized first). Measurements carry no retention data, so a measured device's drift
+    defaults to the paper's worst case, ``reram-wan2022`` (see
+    :mod:`memtwin.devices.from_characterization`). ``drift`` overrides the device's drift model: a kind
+    (e.g. ``hfs2-retention``, ``none``) or the path of a drift TOML (``memtwin retention`` writes one).
+    ``d2d`` overrides the device's device-to-device variation (both the update and the bounds spread):
+    a relative spread, or ``"measured"`` for the spread over the devices of the measurements.
+    ``hwat_noise_scale`` widens every device spread that hardware-aware training sees (× the device's
+    own, default 1.5; inference always uses the device's own).
     ``subset`` limits the training and test sets (quick runs, CI).
     """
 
     task: str = "digits"
     device: str = "hfs2-xhameni2025"
     data_dir: str | None = None
-    d2d: float | None = None
+    d2d: float | str | None = None
     drift: str | None = None
     modes: tuple[str, ...] = MODES
     variants: tuple[str, ...] = VARIANTS
@@ -95,7 +98,9 @@ class ExperimentConfig:
             raise ConfigError(f"repetitions must be >= 1, got {self.repetitions}")
         if not self.times_s or any(t < 0 for t in self.times_s):
             raise ConfigError(f"times_s must be a non-empty list of times >= 0 s, got {self.times_s}")
-        if self.d2d is not None and self.d2d < 0:
+        if isinstance(self.d2d, str) and self.d2d != "measured":
+            raise ConfigError(f"d2d must be a number >= 0 or 'measured', got {self.d2d!r}")
+        if isinstance(self.d2d, int | float) and (isinstance(self.d2d, bool) or self.d2d < 0):
             raise ConfigError(f"d2d must be >= 0, got {self.d2d}")
         for key in ("subset", "test_subset"):
             n = getattr(self, key)

@@ -6,8 +6,9 @@ so they describe exactly what a simulation programs:
 
 * **devices**: two per weight (a differential G⁺/G⁻ pair); biases and batch norm stay digital;
 * **tiles**: from :meth:`memtwin.crossbar.AnalogModel.summary` (the engine's own tiling of each layer);
-* **pulses**: open-loop programming writes weight w with ``n = round(|w| / scale · (L − 1))`` pulses on
-  one device of its pair (:func:`memtwin.crossbar.mapping.pulse_counts`, per-column scale by default);
+* **pulses**: open-loop programming writes weight w as level ``n = round(|w| / scale · (L − 1))`` on
+  one device of its pair (:func:`memtwin.crossbar.mapping.pulse_counts`, per-column scale by default),
+  which takes ``n · pulses_per_level`` pulses (more than one pulse per level on fine-step devices);
   the other device stays at level 0. The total is Σ n over all weights, per programming mode (the modes
   may have different level counts). Bringing every device to level 0 first (a reset to the start of the
   linear range) is not counted: how that is done is not part of the device model;
@@ -147,7 +148,11 @@ def network_cost(
     for name, layer in analog.analog_layers():
         w = layer.weight.detach().reshape(layer.weight.shape[0], -1)
         scale = weight_scale(w, weight_scaling, weight_clip_sigma)
-        pulses = {mode: int(pulse_counts(w, scale, device.mode(mode).levels).sum()) for mode in modes}
+        pulses = {
+            mode: int(pulse_counts(w, scale, device.mode(mode).levels).sum())
+            * device.mode(mode).pulses_per_level
+            for mode in modes
+        }
         s = summaries[name]
         layers.append(
             LayerCost(

@@ -84,7 +84,14 @@ class Session:
     source: ResolvedDevice | None = None
 
     @classmethod
-    def open(cls, config: ExperimentConfig, checkpoints: Path, progress: bool = True) -> Session:
+    def open(
+        cls,
+        config: ExperimentConfig,
+        checkpoints: Path,
+        progress: bool = True,
+        source: ResolvedDevice | None = None,
+    ) -> Session:
+        """Load the task's data and resolve the device (or take ``source``, already resolved)."""
         data = load_task(
             config.task,
             data_dir=config.data_dir,
@@ -92,7 +99,8 @@ class Session:
             test_subset=config.test_subset,
             seed=config.seed,
         )
-        source = resolve_device_source(config.device, d2d=config.d2d, drift=config.drift)
+        if source is None:
+            source = resolve_device_source(config.device, d2d=config.d2d, drift=config.drift)
         return cls(
             config=config,
             data=data,

@@ -320,10 +320,10 @@ def prepare_analysis(
             f"{run.path} holds an unfinished {kind} analysis with other settings (see {previous}); "
             "rerun it with the same settings to resume, or pass --overwrite"
         )
+    started = time.perf_counter()
+    session = Session.open(config, run.checkpoints, progress=progress)  # validates data and devices first
     run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
     write_text_atomic(previous, analysis_toml)
-    started = time.perf_counter()
-    session = Session.open(config, run.checkpoints, progress=progress)
     net, digital_accuracy, history = session.train_digital()
     return PreparedAnalysis(
         kind=kind,

@@ -17,10 +17,11 @@ from memtwin.atomic import write_text_atomic
 from memtwin.characterization import write_characterizations
 from memtwin.characterization.plots import plot_characterization
 from memtwin.experiments.config import ExperimentConfig, same_experiment
+from memtwin.experiments.devices import ResolvedDevice
 from memtwin.experiments.evaluate import AnalogRow, Session, evaluate_protocol, program_seed
 from memtwin.experiments.figures import plot_all
 from memtwin.experiments.reuse import reusable_stages
-from memtwin.experiments.runfolder import RunFolder
+from memtwin.experiments.runfolder import RunFolder, marks_failed_run
 from memtwin.experiments.sweep import apply_parameter
 from memtwin.tasks.networks import count_weights
 
@@ -36,6 +37,7 @@ CSV_COLUMNS = (
 )
 
 
+@marks_failed_run
 def run_experiment(
     config: ExperimentConfig,
     out: str | Path,
@@ -43,25 +45,29 @@ def run_experiment(
     progress: bool = True,
     overwrite: bool = False,
     checkpoints_from: str | Path | None = None,
+    source: ResolvedDevice | None = None,
 ) -> dict[str, Any]:
     """Run ``config`` (an evaluation, or a sweep when ``config.sweep`` is set) into ``out``.
 
     ``checkpoints_from``: a run folder whose trained networks this run starts from, as far as that run
-    trained them the same way (see :func:`memtwin.experiments.reuse.reusable_stages`)."""
+    trained them the same way (see :func:`memtwin.experiments.reuse.reusable_stages`). ``source``: the
+    device already resolved from measurements (``memtwin assess``), instead of resolving
+    ``config.device``; the run folder then gets its ``characterization.json``."""
     stages = reusable_stages(config, Path(checkpoints_from)) if checkpoints_from is not None else None
     run = RunFolder(Path(out))
+    started = time.perf_counter()
+    # Data and device are validated before the folder is created.
+    session = Session.open(config, run.checkpoints, progress=progress, source=source)
     run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
     if checkpoints_from is not None:
         run.import_checkpoints(Path(checkpoints_from), stages)
-    started = time.perf_counter()
-    session = Session.open(config, run.checkpoints, progress=progress)
     session.device.to_toml(run.path / "device.toml")
     source = session.source
-    if source is not None and source.characterization is not None and source.table is not None:
-        write_characterizations(
-            {source.characterization.device: source.characterization}, run.path / "characterization.json"
-        )
-        plot_characterization(source.table, source.characterization, run.figures)
+    if source is not None and source.characterized is not None and source.table is not None:
+        found = source.characterized
+        write_characterizations(found.results, run.path / "characterization.json", found.skipped)
+        if source.characterization is not None:
+            plot_characterization(source.table, source.characterization, run.figures)
 
     net, digital_acc, history = session.train_digital()
     t_digital = time.perf_counter() - started

@@ -1,21 +1,25 @@
 """A run folder: resolved config, status, results, checkpoints and figures of one experiment.
 
 ``status.json`` says ``running`` from the first write until every result is in place, then
-``complete``; a folder whose status is not ``complete`` is never mistaken for a finished run, and a
-rerun into it resumes (checkpoints are kept in ``checkpoints/``).
+``complete``; a run that stops on an error says ``failed``, with the error. A folder whose status is
+not ``complete`` is never mistaken for a finished run, and a rerun into it resumes (checkpoints are
+kept in ``checkpoints/``). Commands validate their inputs (data, device, config) before they create
+the folder, so a typo never leaves an empty run behind.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import platform
 import shutil
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from memtwin import __version__
 from memtwin.atomic import write_json_atomic, write_text_atomic
@@ -23,6 +27,8 @@ from memtwin.errors import ConfigError
 
 RUNNING = "running"
 COMPLETE = "complete"
+FAILED = "failed"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class RunFolder:
             raise ConfigError(
                 f"{self.path} already holds a complete run; choose another --out or pass --overwrite"
             )
-        elif state == RUNNING:
+        elif state in (RUNNING, FAILED):
             previous = self.path / "config.toml"
             if previous.exists() and not same_config(previous.read_text(), config_toml):
                 raise ConfigError(
@@ -102,7 +108,22 @@ class RunFolder:
     def complete(self) -> None:
         self._write_status(COMPLETE)
 
-    def _write_status(self, state: str) -> None:
+    def fail(self, error: Exception) -> None:
+        """Mark the run ``failed`` with the error; a rerun of the same config resumes it."""
+        self._write_status(FAILED, error=f"{type(error).__name__}: {error}")
+
+    @contextmanager
+    def failing_on_error(self) -> Iterator[RunFolder]:
+        """``with run.failing_on_error():`` — an error inside marks a running run failed, then propagates
+        (a folder that was never started is left alone; an interrupt, like a kill, leaves it running)."""
+        try:
+            yield self
+        except Exception as exc:
+            if self.state() == RUNNING:
+                self.fail(exc)
+            raise
+
+    def _write_status(self, state: str, **extra: str) -> None:
         write_json_atomic(
             self.status_file,
             {
@@ -110,8 +131,22 @@ class RunFolder:
                 "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "memtwin": __version__,
                 "python": platform.python_version(),
+                **extra,
             },
         )
 
     def write_json(self, name: str, obj: Any) -> Path:
         return write_json_atomic(self.path / name, obj)
+
+
+def marks_failed_run(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorate ``fn(config, out, ...)``, a function that runs into the folder ``out``, so that an error
+    anywhere in it leaves ``status.json`` saying ``failed`` with the error instead of ``running``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        out = kwargs["out"] if "out" in kwargs else args[1]
+        with RunFolder(Path(out)).failing_on_error():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -46,6 +46,7 @@ from memtwin.experiments.jobs import (
     save_figure,
     using_executor,
 )
+from memtwin.experiments.runfolder import marks_failed_run
 from memtwin.experiments.sweep import scale_sigma
 
 __all__ = [
@@ -271,6 +272,7 @@ PARAMETERS: dict[str, TolerancePar] = {
 
 
 # ----------------------------------------------------------------------------------- the analysis
+@marks_failed_run
 def tolerance(
     config: ExperimentConfig,
     out: str | Path,

@@ -11,18 +11,27 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from memtwin.errors import MeasurementWarning
+from memtwin.measurements.reading import Report, map_onto_g_range
 from memtwin.measurements.table import DEPRESSION, POTENTIATION, PulseTable
 
 GAP_HELP = "no gaps inside a ramp: blank cells only after its last value"
 
 # column, lowest plausible, highest plausible, what, unit, how to write the header
 _PLAUSIBLE = (
-    ("conductance_S", 1e-12, 1.0, "conductance", "S", "'G (uS)'"),
+    (
+        "conductance_S",
+        1e-12,
+        1.0,
+        "conductance",
+        "S",
+        "'G (uS)', or --quantity / --g-range for unitless values",
+    ),
     ("read_voltage_V", None, 5.0, "read voltage", "V", "'V_read (mV)'"),
     ("pulse_amplitude_V", None, 20.0, "pulse amplitude", "V", "'V_pulse (V)'"),
     ("pulse_width_s", 1e-12, 1.0, "pulse width", "s", "'width (ns)'"),
@@ -43,12 +52,26 @@ def ramp_extent(values: np.ndarray) -> tuple[int, int | None]:
     return n, (int(holes[0]) if len(holes) else None)
 
 
-def finish(columns: Mapping[str, np.ndarray | Sequence[object]], rows: np.ndarray, file: str) -> PulseTable:
+def finish(
+    columns: Mapping[str, np.ndarray | Sequence[object]], rows: np.ndarray, report: Report
+) -> PulseTable:
     """Build, validate and sanity-check the table a reader assembled (``rows``: spreadsheet rows)."""
-    table = PulseTable.from_frame(pd.DataFrame(dict(columns)), file, rows=rows)
+    table = PulseTable.from_frame(
+        pd.DataFrame(dict(columns)), report.grid.file, rows=rows, layout=report.line()
+    )
     warn_implausible(table)
     warn_directions(table)
     return table
+
+
+def apply_g_range(columns: dict[str, Any], report: Report, g_range: tuple[float, float] | None) -> None:
+    """With ``--g-range``, map the raw values in ``conductance_S`` onto it, device by device.
+
+    Readers call this before selecting a phase or device, so a device's span is its whole trace.
+    """
+    if g_range is not None:
+        g = np.asarray(columns["conductance_S"], dtype=float)
+        columns["conductance_S"] = map_onto_g_range(g, list(columns["device"]), report, g_range)
 
 
 def warn_implausible(table: PulseTable) -> None:
@@ -102,7 +125,7 @@ def warn_directions(table: PulseTable) -> None:
             if against.sum() == ramps.sum():
                 _warn(
                     f"{table.source}: {who}the conductance {moves} in every {phase} ramp; "
-                    "are potentiation and depression swapped (phase= or file names)?"
+                    "are potentiation and depression swapped (--phase or file names)?"
                 )
             else:
                 odd = cycle[starts[against]]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from memtwin.errors import MeasurementError
+from memtwin.measurements.units import parse_header
 
 Cell = str | float | None
 
@@ -39,11 +40,31 @@ class Grid:
     decimal_comma: bool = False
     sheet: str | None = None  # named in errors when the workbook has several
     container: str = "csv"  # or "xlsx"
+    #: each column's 0-based position in the file (empty columns are dropped, so it may differ from j)
+    positions: tuple[int, ...] = ()
+    #: the sheet's name whether or not the workbook has others (for the layout line)
+    sheet_name: str | None = None
+    #: what reading the container changed ("header from the comment line at row 3")
+    notes: tuple[str, ...] = ()
     _cache: dict[int | str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
         return len(self.rows)
+
+    @property
+    def headerless(self) -> bool:
+        """True when the file has no header row (columns are then recognised by content)."""
+        return self.header_row is None
+
+    def position(self, j: int) -> int:
+        """Column ``j``'s 0-based position in the file (as the spreadsheet letter counts it)."""
+        return self.positions[j] if self.positions else j
+
+    def ref(self, j: int) -> str:
+        """How the user finds column ``j``: its letter in a workbook, its 1-based number in a text file."""
+        pos = self.position(j)
+        return column_letter(pos) if self.container == "xlsx" else str(pos + 1)
 
     def error(self, message: str, i: int | None, j: int | None, expected: str) -> MeasurementError:
         """A :class:`MeasurementError` pointing at data row ``i`` (index) of column ``j``."""
@@ -151,10 +172,10 @@ def read_grid(path: Path, file: str, sheet: str | int | None = None) -> Grid:
         )
     if sheet is not None:
         raise MeasurementError(
-            "sheet= applies only to .xlsx workbooks",
+            "--sheet (sheet= in Python) applies only to .xlsx workbooks",
             file=file,
             value=sheet,
-            expected="sheet=None for a CSV file",
+            expected="no --sheet for a text (CSV) file",
         )
     return read_csv(path, file)
 
@@ -200,19 +221,7 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None) -> Grid:
         ) from None
     try:
         names = book.sheetnames
-        if sheet is None:
-            name = names[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
-            name = names[sheet]
-        elif isinstance(sheet, str) and sheet in names:
-            name = sheet
-        else:
-            raise MeasurementError(
-                "no such sheet",
-                file=file,
-                value=sheet,
-                expected=f"a sheet name ({', '.join(names)}) or index",
-            )
+        name = _sheet_name(names, sheet, file)
         ws = book[name]
         try:
             ws.reset_dimensions()  # trust the cells, not the size the writer stored
@@ -228,7 +237,30 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None) -> Grid:
             ) from None
     finally:
         book.close()
-    return make_grid(records, file, sheet=name if len(names) > 1 else None, container="xlsx")
+    return make_grid(records, file, sheet=name if len(names) > 1 else None, container="xlsx", sheet_name=name)
+
+
+def _sheet_name(names: list[str], sheet: str | int | None, file: str) -> str:
+    """The sheet ``sheet`` picks: a name (exact, then any case) or a 0-based index, also as text ("1")."""
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, str):
+        if sheet in names:
+            return sheet
+        folded = [n for n in names if n.strip().lower() == sheet.strip().lower()]
+        if len(folded) == 1:
+            return folded[0]
+        if sheet.strip().isdigit():
+            sheet = int(sheet.strip())
+    if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
+        return names[sheet]
+    listed = ", ".join(names)
+    raise MeasurementError(
+        "no such sheet",
+        file=file,
+        value=sheet,
+        expected=f"--sheet with a sheet name ({listed}) or a 0-based index 0-{len(names) - 1}",
+    )
 
 
 def make_grid(
@@ -238,11 +270,15 @@ def make_grid(
     decimal_comma: bool = False,
     sheet: str | None = None,
     container: str = "csv",
+    sheet_name: str | None = None,
 ) -> Grid:
     """Build a grid from ``(row number, cleaned cells)`` records.
 
     The header is the first non-blank record not starting with ``#``, unless it is data (all numbers,
-    other than a run 0, 1, 2... / 1, 2, 3... of cycle numbers). Trailing blank rows are dropped.
+    other than a run 0, 1, 2... / 1, 2, 3... of cycle numbers). A file without a header row may carry
+    it as the comment line just above the data (``# pulse_v,i_0,i_1``, as numpy.savetxt writes it).
+    Trailing blank rows are dropped; so is a first data row of only zeros in a file without a header
+    (a placeholder no instrument reads).
     """
     cleaned = list(records)
     start = 0
@@ -254,12 +290,26 @@ def make_grid(
         )
     header_row, header_cells = cleaned[start]
     body = cleaned[start + 1 :]
-    numeric = all(c is not None and _is_number(c) for c in header_cells)
-    headerless = numeric and not _is_index(header_cells)
+    given = [c for c in header_cells if c is not None]
+    numeric = all(_is_number(c) for c in given)  # blank cells beside numbers: still data
+    headerless = numeric and not _is_index(given)
+    notes: list[str] = []
     if headerless:
         body = cleaned[start:]
+        commented = _commented_header(cleaned[start - 1] if start else None, header_cells)
+        if commented is not None:
+            header_row, header_cells = cleaned[start - 1][0], commented
+            headerless = False
+            notes.append(f"header from the comment line at row {header_row}")
     while body and all(c is None for c in body[-1][1]):
         body.pop()
+    if not headerless and len(body) > 1 and _all_text(body[0][1]):
+        header_cells = _merge_header(header_cells, body[0][1])
+        notes.append(f"header from rows {header_row}-{body[0][0]}")
+        body = body[1:]
+    if headerless and len(body) > 2 and _all_zero(body[0][1]):
+        notes.append(f"row {body[0][0]} (all zeros) skipped as a placeholder")
+        body = body[1:]
     if not body:
         raise MeasurementError(
             "the file has a header but no data below it",
@@ -270,15 +320,17 @@ def make_grid(
     width = max(len(header_cells), *(len(cells) for _, cells in body))
     padded = [cells + [None] * (width - len(cells)) for _, cells in body]
     columns: list[list[Cell]] = [list(col) for col in zip(*padded, strict=True)]
+    name = (lambda j: f"column {column_letter(j)}") if container == "xlsx" else (lambda j: f"column {j + 1}")
     if headerless:
-        header = [f"column {j + 1}" for j in range(width)]
+        header = [name(j) for j in range(width)]
     else:
         header = [("" if c is None else c if isinstance(c, str) else _number_text(c)) for c in header_cells]
         header += [""] * (width - len(header))
-    keep = [j for j in range(width) if header[j] or any(c is not None for c in columns[j])]
+    named = [not headerless and bool(header[j]) for j in range(width)]
+    keep = [j for j in range(width) if named[j] or any(c is not None for c in columns[j])]
     if keep and not header[keep[0]] and len(columns[keep[0]]) > 1 and _is_index(columns[keep[0]]):
         keep = keep[1:]  # an unnamed running index (pandas' to_csv default) is not data
-    header = [header[j] or f"column {j + 1}" for j in keep]
+    header = [header[j] or name(j) for j in keep]
     columns = [columns[j] for j in keep]
     rows = np.array([r for r, _ in body], dtype=np.int64)
     return Grid(
@@ -290,7 +342,73 @@ def make_grid(
         decimal_comma=decimal_comma,
         sheet=sheet,
         container=container,
+        positions=tuple(keep),
+        sheet_name=sheet_name,
+        notes=tuple(notes),
     )
+
+
+def column_letter(position: int) -> str:
+    """Spreadsheet letter of a 0-based column position: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _commented_header(record: tuple[int, list[Cell]] | None, first: list[Cell]) -> list[Cell] | None:
+    """The names of a ``# a,b,c`` comment line right above the data, if it has one per data column."""
+    if record is None:
+        return None
+    cells = list(record[1])
+    while cells and cells[-1] is None:
+        cells.pop()
+    if not cells or not isinstance(cells[0], str):
+        return None
+    cells[0] = cells[0].lstrip("#").strip() or None
+    width = len(first) - next((k for k, c in enumerate(reversed(first)) if c is not None), 0)
+    if len(cells) != width or any(c is None for c in cells) or not any(_names_a_quantity(c) for c in cells):
+        return None
+    return cells
+
+
+def _names_a_quantity(cell: Cell) -> bool:
+    """Whether a comment's field reads as a column header (``pulse_v``, ``current (A)``), not prose."""
+    if not isinstance(cell, str) or _is_number(cell):
+        return False
+    try:
+        return parse_header(cell).quantity is not None
+    except MeasurementError:
+        return False
+
+
+def _all_text(cells: list[Cell]) -> bool:
+    """A second header line (units, or names under group titles): text only, no numbers."""
+    given = [c for c in cells if c is not None]
+    return bool(given) and all(isinstance(c, str) and not _is_number(c) for c in given)
+
+
+def _merge_header(first: list[Cell], second: list[Cell]) -> list[Cell]:
+    """``1 V`` over ``Resistance (Ohm)`` → ``1 V Resistance (Ohm)``; placeholders like ``--`` drop out."""
+    width = max(len(first), len(second))
+    merged: list[Cell] = []
+    for j in range(width):
+        parts = [c for c in (_at(first, j), _at(second, j)) if c is not None]
+        words = [p if isinstance(p, str) else _number_text(p) for p in parts]
+        text = " ".join(w for w in words if any(ch.isalnum() for ch in w))
+        merged.append(text or None)
+    return merged
+
+
+def _at(cells: list[Cell], j: int) -> Cell:
+    return cells[j] if j < len(cells) else None
+
+
+def _all_zero(cells: list[Cell]) -> bool:
+    values = [c for c in cells if c is not None]
+    return bool(values) and all(_is_number(c) and float(str(c).replace(",", ".")) == 0 for c in values)
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -350,7 +468,7 @@ def _is_number(cell: Cell) -> bool:
     return True
 
 
-def _is_index(cells: list[Cell]) -> bool:
+def _is_index(cells: Sequence[Cell]) -> bool:
     """0, 1, 2, ... or 1, 2, 3, ...: a running index or a row of cycle numbers."""
     try:
         values = np.array(cells, dtype=float)

@@ -3,12 +3,17 @@
 Columns: a pulse voltage (+ potentiation, − depression), optionally a read voltage, pulse width and
 time, then one response column per device (header = device name, unit optional: ``D1 (uS)``).
 Consecutive rows of the same sign form a ramp; the k-th potentiation and the k-th depression ramp
-are cycle k. ``pulse_amplitude_V`` stores |V|.
+are cycle k. ``pulses_per_cycle=`` splits a longer run of one sign into ramps of that many pulses
+(a run must be whole ramps). ``pulse_amplitude_V`` stores |V|.
 
 Finding the columns: a pulse-voltage header (``V_pulse``, ``pulse (V)``, ``Vp``...), else the first
-plain voltage (``V``), else a unit-less ``pulse`` column, else the first column; the read voltage
-is a read-voltage header or the next plain voltage. ``device=`` keeps one device (by name or
-header), ``phase=`` keeps one phase. Blank device cells are allowed after a ramp's last read.
+plain voltage (``V``), else a unit-less ``pulse`` column, else a column whose header says nothing
+but whose values are a pulse-voltage pattern; the read voltage is a read-voltage header, the next
+plain voltage, or a constant column. Columns without a telling header (all of them without a
+header row) are judged by content (:mod:`~memtwin.measurements.roles`): a constant, pulse index or
+copied column is never a device. ``columns=`` names the device columns; ``device=``
+keeps one device (by name, header, letter or number), ``phase=`` keeps one phase. Blank device
+cells are allowed after a ramp's last read.
 """
 
 from __future__ import annotations
@@ -17,8 +22,18 @@ import numpy as np
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import GAP_HELP, finish, ramp_extent
+from memtwin.measurements.checks import GAP_HELP, apply_g_range, finish, ramp_extent
+from memtwin.measurements.columns import column_position, resolve_columns
 from memtwin.measurements.grid import Grid
+from memtwin.measurements.reading import Report, Request
+from memtwin.measurements.roles import (
+    PULSE_VOLTAGE,
+    READ_VOLTAGE,
+    Role,
+    content_roles,
+    describe_roles,
+    role_candidates,
+)
 from memtwin.measurements.table import DEPRESSION, POTENTIATION, PulseTable
 from memtwin.measurements.units import (
     CYCLE,
@@ -28,49 +43,68 @@ from memtwin.measurements.units import (
     PULSE_AMPLITUDE,
     PULSE_CURRENT,
     PULSE_WIDTH,
-    READ_VOLTAGE,
     RESPONSES,
     TIME,
     VOLTAGE,
     ColumnSpec,
     alias_of,
     parse_header,
+    ramp_spec,
 )
-from memtwin.measurements.wide import ramp_spec
+from memtwin.measurements.units import READ_VOLTAGE as READ_VOLTAGE_Q
 
 SIGNED_HELP = (
     "a pulse-voltage column (e.g. 'V_pulse (V)', + potentiation / - depression), then one column per device"
 )
 
 
-def voltage_columns(specs: list[ColumnSpec]) -> tuple[int | None, int | None]:
-    """``(pulse-voltage column, read-voltage column)`` by the rules in the module notes."""
-    pulse = next((j for j, s in enumerate(specs) if s.quantity == PULSE_AMPLITUDE), None)
-    read = next((j for j, s in enumerate(specs) if s.quantity == READ_VOLTAGE), None)
-    for j, s in enumerate(specs):
+def voltage_columns(
+    specs: list[ColumnSpec], roles: dict[int, Role] | None = None, exclude: set[int] | None = None
+) -> tuple[int | None, int | None]:
+    """``(pulse-voltage column, read-voltage column)`` by the rules in the module notes.
+
+    ``roles``: content roles (:func:`~memtwin.measurements.roles.content_roles`); ``exclude``:
+    columns the user named as devices.
+    """
+    roles = roles or {}
+    skip = exclude or set()
+    usable = [(j, s) for j, s in enumerate(specs) if j not in skip]
+    pulse = next((j for j, s in usable if s.quantity == PULSE_AMPLITUDE), None)
+    read = next((j for j, s in usable if s.quantity == READ_VOLTAGE_Q), None)
+    for j, s in usable:
         if s.quantity == VOLTAGE:
             if pulse is None:
                 pulse = j
             elif read is None:
                 read = j
     if pulse is None:
-        pulse = next((j for j, s in enumerate(specs) if s.quantity == PULSE and s.unit is None), None)
-    if pulse is None and specs and specs[0].quantity is None and specs[0].unit is None and read != 0:
-        pulse = 0
+        pulse = next(
+            (j for j, s in usable if s.quantity == PULSE and s.unit is None and j not in roles), None
+        )
+    if pulse is None:
+        pulse = next((j for j, r in roles.items() if r.kind == PULSE_VOLTAGE and j not in skip), None)
+    if read is None:
+        read = next((j for j, r in roles.items() if r.kind == READ_VOLTAGE and j not in skip), None)
     return pulse, read
 
 
-def read_signed(
-    grid: Grid,
-    *,
-    phase: str | None = None,
-    device: str | None = None,
-    read_voltage_V: float | None = None,
-) -> PulseTable:
+def plan(
+    grid: Grid, specs: list[ColumnSpec], chosen: list[int] | None
+) -> tuple[dict[int, Role], int | None, int | None]:
+    """Content roles and the pulse- and read-voltage columns of a signed sheet."""
+    roles = content_roles(grid, role_candidates(grid, specs, chosen or ()), pulse_voltage=True)
+    pv_col, rv_col = voltage_columns(specs, roles)  # a voltage named in --columns is refused later
+    return roles, pv_col, rv_col
+
+
+def read_signed(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read a signed-pulse-voltage grid into a validated table (see the module notes)."""
     grid = grid.drop_blank_rows()
+    report.grid = grid
+    report.layout = "signed pulse voltage"
     specs = [parse_header(h, file=grid.file) for h in grid.header]
-    pv_col, rv_col = voltage_columns(specs)
+    chosen = resolve_columns(grid, req.columns) if req.columns else None
+    roles, pv_col, rv_col = plan(grid, specs, chosen)
     if pv_col is None:
         raise MeasurementError(
             "no pulse-voltage column",
@@ -79,16 +113,104 @@ def read_signed(
             value=", ".join(grid.header),
             expected=SIGNED_HELP,
         )
+    per_row, devices = _sort_columns(grid, specs, roles, pv_col, rv_col, chosen)
+    if not devices:
+        raise MeasurementError(
+            "no device columns",
+            file=grid.file,
+            row=grid.header_row,
+            value=", ".join(grid.header),
+            expected=SIGNED_HELP + " (or --columns naming them)",
+        )
+    for j in devices:
+        specs[j] = ramp_spec(specs[j], grid.file)
+    convert.resolve_responses(
+        grid, devices, specs, req, report, report.columns([rv_col]) if rv_col is not None else None
+    )
+    names = _device_names(grid, specs, devices)
+    every = list(devices)
+    if req.device is not None:
+        devices, names = _select_device(grid, req.device, devices, names)
+    _describe(report, grid, specs, roles, pv_col, rv_col, per_row, every, devices)
+
+    pv = grid.numbers(pv_col, "a pulse voltage in V") * specs[pv_col].scale
+    used, negative, ramps = _ramps(grid, pv, pv_col, devices, req.pulses_per_cycle)
+    rv: np.ndarray | None = None
+    if rv_col is not None:
+        rv = grid.numbers(rv_col, "a read voltage in V") * specs[rv_col].scale
+    extras = {q: grid.numbers(j, "a number") * specs[j].scale for q, j in per_row.items()}
+
+    pieces: dict[str, list[np.ndarray]] = {}
+    labels: list[str] = []
+    for k, j in enumerate(devices):
+        spec = specs[j]
+        values = grid.numbers(j, convert.describe(spec))
+        take: list[np.ndarray] = []
+        cycles: list[np.ndarray] = []
+        count = {False: 0, True: 0}
+        for a, b in ramps:
+            ramp = used[a:b]
+            neg = bool(negative[a])
+            count[neg] += 1
+            length, gap = ramp_extent(values[ramp])
+            if gap is not None:
+                raise grid.error("blank cell inside a ramp", int(ramp[gap]), j, GAP_HELP)
+            take.append(ramp[:length])
+            cycles.append(np.full(length, count[neg]))
+        idx = np.concatenate(take)
+        if len(idx) == 0:
+            continue
+        for q, col in ((READ_VOLTAGE_Q, rv_col), *per_row.items()):
+            if col is not None:
+                data = rv if q == READ_VOLTAGE_Q else extras[q]
+                assert data is not None
+                grid.require(col, data[idx], idx, "a value on every row that has a read")
+        read_v = rv[idx] if rv is not None else None
+        if read_v is None and (req.read_voltage_V is not None or spec.read_voltage_V is not None):
+            given = req.read_voltage_V if req.read_voltage_V is not None else spec.read_voltage_V
+            read_v = np.full(len(idx), given)
+        g, current = convert.conductance(grid, j, spec, idx, read_v, rv_col)
+        _add(pieces, "row", idx)
+        _add(pieces, "cycle", np.concatenate(cycles))
+        _add(pieces, "pulse", np.concatenate([np.arange(1, len(t) + 1) for t in take]))
+        _add(pieces, "conductance_S", g)
+        _add(pieces, "pulse_amplitude_V", np.abs(pv[idx]))
+        _add(pieces, "negative", pv[idx] < 0)
+        _add(pieces, "read_voltage_V", read_v)
+        _add(pieces, "read_current_A", current if current is not None else np.full(len(idx), np.nan))
+        for q, col_name in ((PULSE_WIDTH, "pulse_width_s"), (TIME, "time_s")):
+            if q in extras:
+                _add(pieces, col_name, extras[q][idx])
+        labels += [names[k]] * len(idx)
+    if not labels:
+        raise MeasurementError("every device column is empty", file=grid.file, expected="at least one value")
+    return _assemble(grid, pieces, labels, req, report)
+
+
+def _sort_columns(
+    grid: Grid,
+    specs: list[ColumnSpec],
+    roles: dict[int, Role],
+    pv_col: int,
+    rv_col: int | None,
+    chosen: list[int] | None,
+) -> tuple[dict[str, int], list[int]]:
+    """Per-row columns (pulse width, time) and device columns; columns that do not belong raise."""
     per_row: dict[str, int] = {}
     devices: list[int] = []
     for j, spec in enumerate(specs):
         q = spec.quantity
-        if j in (pv_col, rv_col) or (q == PULSE and spec.unit is None):
+        if chosen is not None and j in chosen:
+            if j in (pv_col, rv_col):
+                raise _not_a_device(grid, j, "the pulse voltage" if j == pv_col else "the read voltage")
+            devices.append(j)
+            continue
+        if j in (pv_col, rv_col) or j in roles or (q == PULSE and spec.unit is None):
             continue
         if q in (CYCLE, PHASE, DEVICE, PULSE_CURRENT):
             raise MeasurementError(
                 f"a {q.replace('_', ' ')} column does not belong in a signed-pulse-voltage sheet "
-                "(use the tidy layout, one row per read, and format='tidy')",
+                "(use the tidy layout, one row per read, and --format tidy)",
                 file=grid.file,
                 column=grid.header[j],
                 expected=SIGNED_HELP,
@@ -97,32 +219,17 @@ def read_signed(
             if q in per_row:
                 raise _twice(grid, per_row[q], j)
             per_row[q] = j
-        elif q in (VOLTAGE, PULSE_AMPLITUDE, READ_VOLTAGE):
-            raise _twice(grid, rv_col if q == READ_VOLTAGE and rv_col is not None else pv_col, j)
-        else:
+        elif q in (VOLTAGE, PULSE_AMPLITUDE, READ_VOLTAGE_Q):
+            raise _twice(grid, rv_col if q == READ_VOLTAGE_Q and rv_col is not None else pv_col, j)
+        elif chosen is None:
             devices.append(j)
-            specs[j] = ramp_spec(spec, grid.file)
-    if not devices:
-        raise MeasurementError(
-            "no device columns",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=SIGNED_HELP,
-        )
-    names = _device_names(grid, specs, devices)
-    if device is not None:
-        wanted = device.strip().lower()
-        chosen = [
-            k for k, j in enumerate(devices) if wanted in (names[k].lower(), grid.header[j].strip().lower())
-        ]
-        if not chosen:
-            raise MeasurementError(
-                "no such device column", file=grid.file, value=device, expected=f"one of {', '.join(names)}"
-            )
-        devices, names = [devices[k] for k in chosen], [names[k] for k in chosen]
+    return per_row, devices
 
-    pv = grid.numbers(pv_col, "a pulse voltage in V") * specs[pv_col].scale
+
+def _ramps(
+    grid: Grid, pv: np.ndarray, pv_col: int, devices: list[int], per_cycle: int | None
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Rows with a pulse voltage, their signs, and the ``(start, stop)`` of each ramp among them."""
     filled = grid.filled()
     any_read = filled[:, devices].any(axis=1)
     missing = np.isnan(pv) & any_read
@@ -140,86 +247,116 @@ def read_signed(
         )
     used = np.flatnonzero(~np.isnan(pv))
     grid.require(pv_col, pv[used], used, "a finite pulse voltage")
-    negative = pv[used] < 0
     if not len(used):
         raise MeasurementError("the device columns are empty", file=grid.file, expected="at least one read")
+    negative = pv[used] < 0
     starts = np.flatnonzero(np.r_[True, negative[1:] != negative[:-1]])
     stops = np.r_[starts[1:], len(used)]
+    if per_cycle is None:
+        return used, negative, list(zip(starts.tolist(), stops.tolist(), strict=True))
+    ramps: list[tuple[int, int]] = []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        if (b - a) % per_cycle:
+            sign = "-" if negative[a] else "+"
+            raise grid.error(
+                f"a run of {b - a} {sign} pulses (from row {int(grid.rows[used[a]])}) is not whole ramps "
+                f"of --pulses-per-cycle {per_cycle}",
+                int(used[b - 1]),
+                pv_col,
+                f"runs of one sign that are a multiple of {per_cycle} pulses",
+            )
+        ramps += [(s, s + per_cycle) for s in range(a, b, per_cycle)]
+    return used, negative, ramps
 
-    rv: np.ndarray | None = None
-    if rv_col is not None:
-        rv = grid.numbers(rv_col, "a read voltage in V") * specs[rv_col].scale
-    extras = {q: grid.numbers(j, "a number") * specs[j].scale for q, j in per_row.items()}
 
-    pieces: dict[str, list[np.ndarray]] = {}
-    labels: list[str] = []
-    for k, j in enumerate(devices):
-        spec = specs[j]
-        values = grid.numbers(j, convert.describe(spec))
-        take: list[np.ndarray] = []
-        cycles: list[np.ndarray] = []
-        count = {False: 0, True: 0}
-        for a, b in zip(starts, stops, strict=True):
-            ramp = used[a:b]
-            neg = bool(negative[a])
-            count[neg] += 1
-            length, gap = ramp_extent(values[ramp])
-            if gap is not None:
-                raise grid.error("blank cell inside a ramp", int(ramp[gap]), j, GAP_HELP)
-            take.append(ramp[:length])
-            cycles.append(np.full(length, count[neg]))
-        idx = np.concatenate(take)
-        if len(idx) == 0:
-            continue
-        for q, col in ((READ_VOLTAGE, rv_col), *per_row.items()):
-            if col is not None:
-                data = rv if q == READ_VOLTAGE else extras[q]
-                assert data is not None
-                grid.require(col, data[idx], idx, "a value on every row that has a read")
-        read_v = rv[idx] if rv is not None else None
-        if read_v is None and (read_voltage_V is not None or spec.read_voltage_V is not None):
-            read_v = np.full(len(idx), read_voltage_V if read_voltage_V is not None else spec.read_voltage_V)
-        g, current = convert.conductance(grid, j, spec, idx, read_v, rv_col)
-        _add(pieces, "row", idx)
-        _add(pieces, "cycle", np.concatenate(cycles))
-        _add(pieces, "pulse", np.concatenate([np.arange(1, len(t) + 1) for t in take]))
-        _add(pieces, "conductance_S", g)
-        _add(pieces, "pulse_amplitude_V", np.abs(pv[idx]))
-        _add(pieces, "negative", pv[idx] < 0)
-        _add(pieces, "read_voltage_V", read_v)
-        _add(pieces, "read_current_A", current if current is not None else np.full(len(idx), np.nan))
-        for q, col_name in ((PULSE_WIDTH, "pulse_width_s"), (TIME, "time_s")):
-            if q in extras:
-                _add(pieces, col_name, extras[q][idx])
-        labels += [names[k]] * len(idx)
-    if not labels:
-        raise MeasurementError("every device column is empty", file=grid.file, expected="at least one value")
-
+def _assemble(
+    grid: Grid, pieces: dict[str, list[np.ndarray]], labels: list[str], req: Request, report: Report
+) -> PulseTable:
     out: dict[str, np.ndarray | list[str]] = {}
     for key, parts in pieces.items():
         joined = np.concatenate(parts)
         if key == "read_current_A" and np.isnan(joined).any():
             continue  # not every device column holds currents
-        if len(joined) == len(
-            labels
-        ):  # shorter: only some device columns had this (e.g. header read voltage)
+        if len(joined) == len(labels):  # shorter: only some device columns had it (a header read voltage)
             out[key] = joined
     rows = grid.rows[out.pop("row").astype(np.int64)]  # type: ignore[union-attr]
     negative_rows = out.pop("negative")
     out["phase"] = np.where(negative_rows, DEPRESSION, POTENTIATION)
     out["device"] = labels
-    if phase is not None:
-        keep = out["phase"] == phase
+    apply_g_range(out, report, req.g_range)
+    if req.phase is not None:
+        keep = out["phase"] == req.phase
         if not np.any(keep):
             raise MeasurementError(
-                f"no {phase} ramps in this sheet",
+                f"no {req.phase} ramps in this sheet",
                 file=grid.file,
-                value=phase,
-                expected="phase= matching the data",
+                value=req.phase,
+                expected="--phase matching the data",
             )
         out = {key: np.asarray(v)[keep] for key, v in out.items()}
         rows = rows[keep]
-    return finish(out, rows, grid.file)
+    return finish(out, rows, report)
+
+
+def _describe(
+    report: Report,
+    grid: Grid,
+    specs: list[ColumnSpec],
+    roles: dict[int, Role],
+    pv_col: int,
+    rv_col: int | None,
+    per_row: dict[str, int],
+    every: list[int],
+    devices: list[int],
+) -> None:
+    """The layout line's column roles, in file order of the kinds: voltages, per-row, devices, others."""
+    by_content = pv_col in roles and not grid.headerless  # without a header, everything is by content
+    report.add(f"{report.columns([pv_col])} pulse voltage" + (" (by content)" if by_content else ""))
+    if rv_col is not None:
+        role = roles.get(rv_col)
+        constant = f" (constant {role.value:g} V)" if role is not None and role.value is not None else ""
+        report.add(f"{report.columns([rv_col])} read voltage{constant}")
+    for q, j in per_row.items():
+        report.add(f"{report.columns([j])} {q.replace('_', ' ')}")
+    kinds = "; ".join(dict.fromkeys(convert.kind(specs[j]) for j in devices))
+    if devices == every:
+        count = f"{len(devices)} device{'s' if len(devices) > 1 else ''}"
+        report.add(f"{report.columns(devices)}: {count} ({kinds})")
+    else:
+        report.add(f"{report.columns(devices)}: device selected by --device, of {len(every)} ({kinds})")
+    describe_roles(report, {j: r for j, r in roles.items() if j not in (pv_col, rv_col)})
+    taken = {pv_col, rv_col, *per_row.values(), *every, *roles}
+    unused = [j for j in range(len(specs)) if j not in taken]
+    if unused:
+        report.add(f"{report.columns(unused)} not used")
+
+
+def _select_device(
+    grid: Grid, wanted: str, devices: list[int], names: list[str]
+) -> tuple[list[int], list[str]]:
+    """``--device``: a device name or header (any case), else a column letter or 1-based number."""
+    key = wanted.strip().lower()
+    chosen = [k for k, j in enumerate(devices) if key in (names[k].lower(), grid.header[j].strip().lower())]
+    pos = column_position(wanted)
+    at = [k for k, j in enumerate(devices) if pos is not None and grid.position(j) == pos]
+    if chosen and at and chosen != at:
+        raise MeasurementError(
+            f"--device {wanted!r} is both the device {names[chosen[0]]!r} and the device in column {grid.ref(devices[at[0]])}",
+            file=grid.file,
+            value=wanted,
+            expected=f"the full header {grid.header[devices[chosen[0]]]!r}, or the column's number {grid.position(devices[at[0]]) + 1}",
+        )
+    chosen = chosen or at
+    if not chosen:
+        listed = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
+        refs = f"{grid.ref(devices[0])}-{grid.ref(devices[-1])}" if len(devices) > 1 else grid.ref(devices[0])
+        raise MeasurementError(
+            "no such device column",
+            file=grid.file,
+            value=wanted,
+            expected=f"--device with one of {listed} (or a device column's letter/number, {refs})",
+        )
+    return [devices[k] for k in chosen], [names[k] for k in chosen]
 
 
 def _device_names(grid: Grid, specs: list[ColumnSpec], devices: list[int]) -> list[str]:
@@ -255,4 +392,13 @@ def _twice(grid: Grid, first: int | None, second: int) -> MeasurementError:
         row=grid.header_row,
         column=grid.header[second],
         expected="one pulse-voltage and one read-voltage column",
+    )
+
+
+def _not_a_device(grid: Grid, j: int, what: str) -> MeasurementError:
+    return MeasurementError(
+        f"--columns names {what} as a device column",
+        file=grid.file,
+        column=grid.header[j],
+        expected="--columns naming only device columns",
     )

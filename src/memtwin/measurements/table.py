@@ -38,10 +38,15 @@ class PulseTable:
 
     A table may hold a single cycle (a reader loads what the file has); characterization needs
     several, see :meth:`check_for_characterization`.
+
+    ``layout`` says, one line per file read, which layout and column roles the reader found, e.g.
+    ``run.xlsx (sheet 'S1'): signed pulse voltage; column A pulse voltage, column B read voltage
+    (constant -0.1 V), columns C-AR: 42 devices (read current, A)``; empty for tables built in memory.
     """
 
     frame: pd.DataFrame
     source: str = "<memory>"
+    layout: str = ""
 
     @classmethod
     def from_frame(
@@ -50,6 +55,7 @@ class PulseTable:
         source: str | Path = "<memory>",
         *,
         rows: Sequence[int] | np.ndarray | None = None,
+        layout: str = "",
     ) -> PulseTable:
         """Validate ``frame`` (canonical column names, SI units) and return a table.
 
@@ -128,7 +134,7 @@ class PulseTable:
             .drop(columns="_order")
             .reset_index(drop=True)
         )
-        return cls(frame=df, source=src)
+        return cls(frame=df, source=src, layout=layout)
 
     @property
     def devices(self) -> list[str]:
@@ -144,7 +150,7 @@ class PulseTable:
                 expected=f"one of {', '.join(self.devices)}",
             )
         sub = self.frame[self.frame["device"] == device].reset_index(drop=True)
-        return PulseTable(frame=sub, source=self.source)
+        return PulseTable(frame=sub, source=self.source, layout=self.layout)
 
     def phases(self) -> list[str]:
         present = set(self.frame["phase"])

@@ -2,7 +2,8 @@
 
 Rules where labs differ:
 - the response is a conductance, a resistance (G = 1/R) or a read current (G = |I/V|, V from a
-  read-voltage column, the header ``I (A) @ 0.1 V`` or ``read_voltage_V=``);
+  read-voltage column, the header ``I (A) @ 0.1 V`` or ``read_voltage_V=``), as its header names it
+  (``quantity=`` must agree); a bare ``G`` of normalized values maps onto ``g_range=``;
 - a plain ``V`` column is the read voltage when the file has currents and no read-voltage column,
   otherwise the pulse amplitude;
 - no ``cycle`` column: runs of the same phase, in file order, are ramps; the k-th potentiation and
@@ -21,9 +22,10 @@ import pandas as pd
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import finish
+from memtwin.measurements.checks import apply_g_range, finish
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import PHASE_VALUES_HELP, phase_of_value
+from memtwin.measurements.reading import Report, Request
 from memtwin.measurements.table import PHASES, POTENTIATION, PulseTable
 from memtwin.measurements.units import (
     CONDUCTANCE,
@@ -74,30 +76,25 @@ def columns_by_quantity(grid: Grid) -> tuple[dict[str, int], list[ColumnSpec]]:
     return found, specs
 
 
-def read_tidy(
-    grid: Grid,
-    *,
-    phase: str | None = None,
-    device: str | None = None,
-    read_voltage_V: float | None = None,
-) -> PulseTable:
+def read_tidy(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read a tidy grid into a validated table (see the module notes for the rules)."""
+    phase, device = req.phase, req.device
+    if req.columns is not None:
+        raise MeasurementError(
+            "--columns does not apply to the tidy layout: its columns are named by their headers",
+            file=grid.file,
+            value=", ".join(r.text for r in req.columns),
+            expected="no --columns (--device selects a device of the device column)",
+        )
     filled = grid.filled()
     grid = grid.drop_blank_rows()
+    report.grid = grid
     found, specs = columns_by_quantity(grid)
     # An entirely empty optional column is as good as absent (exports often keep the header).
     found = {q: j for q, j in found.items() if q in _LABELS or filled[:, j].any()}
     n = grid.n_rows
     everything = np.arange(n)
     out: dict[str, np.ndarray | list[str]] = {}
-
-    read_v: np.ndarray | None = None
-    if READ_VOLTAGE in found:
-        read_v = _filled_numbers(grid, found[READ_VOLTAGE], specs, "a read voltage")
-    elif read_voltage_V is not None:
-        read_v = np.full(n, float(read_voltage_V))
-    if read_v is not None:
-        out["read_voltage_V"] = read_v
 
     response = next((q for q in (CONDUCTANCE, RESISTANCE, CURRENT) if q in found), None)
     if response is None:
@@ -109,6 +106,18 @@ def read_tidy(
             expected=_RESPONSE_HELP,
         )
     j = found[response]
+    rv_col = found.get(READ_VOLTAGE)
+    convert.resolve_responses(
+        grid, [j], specs, req, report, report.columns([rv_col]) if rv_col is not None else None
+    )
+    _describe(report, found, specs, j)
+    read_v: np.ndarray | None = None
+    if rv_col is not None:
+        read_v = _filled_numbers(grid, rv_col, specs, "a read voltage")
+    elif req.read_voltage_V is not None:
+        read_v = np.full(n, float(req.read_voltage_V))
+    if read_v is not None:
+        out["read_voltage_V"] = read_v
     _require_filled(grid, j, convert.describe(specs[j]))
     if response == CURRENT and read_v is None and specs[j].read_voltage_V is not None:
         read_v = np.full(n, specs[j].read_voltage_V)
@@ -146,6 +155,7 @@ def read_tidy(
         keys = pd.DataFrame({"d": devices, "c": out["cycle"], "p": phases})
         out["pulse"] = keys.groupby(["d", "c", "p"], sort=False).cumcount().to_numpy() + 1
 
+    apply_g_range(out, report, req.g_range)
     keep = np.ones(n, dtype=bool)
     if PHASE in found and phase is not None:
         keep &= np.asarray(phases) == phase
@@ -161,11 +171,22 @@ def read_tidy(
             )
     if not keep.any():
         raise MeasurementError(
-            f"no {phase} reads in this file", file=grid.file, value=phase, expected="phase= matching the file"
+            f"no {phase} reads in this file",
+            file=grid.file,
+            value=phase,
+            expected="--phase matching the file",
         )
     if not keep.all():
         out = {k: np.asarray(v)[keep] for k, v in out.items()}
-    return finish(out, grid.rows[keep], grid.file)
+    return finish(out, grid.rows[keep], report)
+
+
+def _describe(report: Report, found: dict[str, int], specs: list[ColumnSpec], response: int) -> None:
+    """``column A device, ..., column E 'G (uS)' conductance (conductance, uS)``: the columns used."""
+    report.layout = "tidy, one row per read"
+    for q, j in sorted(found.items(), key=lambda item: report.grid.position(item[1])):
+        what = f"response ({convert.kind(specs[j])})" if j == response else q.replace("_", " ")
+        report.add(f"{report.columns([j])} {what}")
 
 
 def _phases(grid: Grid, found: dict[str, int], phase: str | None) -> list[str]:
@@ -175,7 +196,7 @@ def _phases(grid: Grid, found: dict[str, int], phase: str | None) -> list[str]:
                 "no phase column",
                 file=grid.file,
                 row=grid.header_row,
-                expected="a 'phase' column (potentiation/depression) or load(..., phase=...)",
+                expected="a 'phase' column (potentiation/depression) or --phase (phase= in Python)",
             )
         return [phase] * grid.n_rows
     j = found[PHASE]

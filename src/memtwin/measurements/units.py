@@ -12,7 +12,7 @@ A header is ``label`` plus an optional unit, written ``label (unit)``, ``label [
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from memtwin.errors import MeasurementError
 
@@ -150,6 +150,7 @@ class ColumnSpec:
     scale: float = 1.0
     read_voltage_V: float | None = None
     bad_unit: str | None = None
+    assumed: bool = False  # the quantity was guessed (no unit, name or --quantity said it)
 
     @property
     def dimension(self) -> str | None:
@@ -318,3 +319,30 @@ def _fold(text: str) -> str:
 
 def _unknown_unit(unit: str, header: str, file: str | None) -> MeasurementError:
     return MeasurementError("unknown unit", file=file, column=header, value=unit, expected=UNITS_HELP)
+
+
+# Words in a ramp header that say which ramp, not what it holds ("cycle 3", "set 1").
+CYCLE_WORDS = {"cycle", "cycles", "cyc", "ramp", "sweep", "run", "c", "no", "nr", "#"}
+RAMP_WORDS = CYCLE_WORDS | {
+    "potentiation",
+    "pot",
+    "set",
+    "ltp",
+    "up",
+    "depression",
+    "dep",
+    "reset",
+    "ltd",
+    "down",
+}
+
+
+def ramp_spec(spec: ColumnSpec, file: str | None) -> ColumnSpec:
+    """A ramp/device column: its unit must be readable; ``I3``/``current 3`` mark currents by name."""
+    spec.check(file)
+    if spec.quantity is None:
+        words = [t for t in spec.tokens if not t.isdigit() and t not in RAMP_WORDS]
+        named = alias_of(" ".join(words)) if words else None
+        if named in RESPONSES:
+            return replace(spec, quantity=named)
+    return spec

@@ -1,10 +1,13 @@
 """Two-column up/down table: the response to successive up pulses, and to successive down pulses.
 
 Headers name the two columns by phase words (``up, down``; ``potentiation, depression``;
-``LTP (uS), LTD (uS)``; ``set, reset``); a unit may follow, as everywhere. An optional ``pulse``
-(index) column is ignored: reads are numbered by position. Each column is one ramp (cycle 1)
-unless ``pulses_per_cycle=`` splits concatenated cycles. Values are absolute responses
-(conductance, or resistance/current by unit), not changes per pulse.
+``LTP (uS), LTD (uS)``; ``set, reset``); a unit may follow, as everywhere. Without a header row
+(AIHWKIT's ``gong_et_al.csv``) or with ``columns=`` naming two columns, the first is up and the
+second down. An optional pulse index column is ignored (by header, or by content: 1, 2, 3...), as
+is a constant column, which is the read voltage when it lies between 1 mV and 5 V: reads are
+numbered by position. Each column is one ramp (cycle 1) unless ``pulses_per_cycle=`` splits
+concatenated cycles. Values are absolute responses (conductance, or resistance/current by unit,
+``quantity=``, or unitless values mapped onto ``g_range=``), not changes per pulse.
 """
 
 from __future__ import annotations
@@ -13,14 +16,19 @@ import numpy as np
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import GAP_HELP, finish, ramp_extent
+from memtwin.measurements.checks import GAP_HELP, apply_g_range, finish, ramp_extent
+from memtwin.measurements.columns import resolve_columns
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import phases_in_name
-from memtwin.measurements.table import PHASES, PulseTable
-from memtwin.measurements.units import PULSE, RESPONSES, ColumnSpec, parse_header
-from memtwin.measurements.wide import ramp_spec
+from memtwin.measurements.reading import Report, Request
+from memtwin.measurements.roles import READ_VOLTAGE, Role, content_roles, describe_roles, role_candidates
+from memtwin.measurements.table import DEPRESSION, PHASES, POTENTIATION, PulseTable
+from memtwin.measurements.units import PULSE, RESPONSES, ColumnSpec, parse_header, ramp_spec
 
-UPDOWN_HELP = "two columns named like 'up, down', 'potentiation, depression' or 'LTP, LTD'"
+UPDOWN_HELP = (
+    "two columns named like 'up, down', 'potentiation, depression' or 'LTP, LTD', "
+    "or --columns naming the up and the down column"
+)
 
 
 def updown_columns(specs: list[ColumnSpec]) -> dict[str, int] | None:
@@ -40,51 +48,49 @@ def updown_columns(specs: list[ColumnSpec]) -> dict[str, int] | None:
     return found if len(found) == 2 else None
 
 
-def read_updown(
-    grid: Grid,
-    *,
-    phase: str | None = None,
-    device: str | None = None,
-    read_voltage_V: float | None = None,
-    pulses_per_cycle: int | None = None,
-) -> PulseTable:
+def read_updown(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read an up/down grid into a validated table (see the module notes)."""
     specs = [parse_header(h, file=grid.file) for h in grid.header]
-    columns = updown_columns(specs)
-    if columns is None:
-        raise MeasurementError(
-            "not an up/down table",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=UPDOWN_HELP,
-        )
+    columns, roles = _find_columns(grid, specs, req)
+    rv_col = next((j for j, r in roles.items() if r.kind == READ_VOLTAGE), None)
+    for j in columns.values():
+        specs[j] = ramp_spec(specs[j], grid.file)
+    cols = [columns[p] for p in PHASES]
+    convert.resolve_responses(
+        grid, cols, specs, req, report, report.columns([rv_col]) if rv_col is not None else None
+    )
+    report.layout = "up/down columns"
+    up, down = cols
+    kinds = "; ".join(dict.fromkeys(convert.kind(specs[j]) for j in cols))
+    report.add(f"{report.columns([up])} up, {report.columns([down])} down ({kinds})")
+    describe_roles(report, roles, [rv_col] if rv_col is not None else [])
+    unused = [j for j in range(len(specs)) if j not in cols and j not in roles and specs[j].quantity != PULSE]
+    if unused:
+        report.add(f"{report.columns(unused)} not used")
+
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("cycle", "pulse", "conductance_S", "rows")}
     phases: list[str] = []
     currents: list[np.ndarray | None] = []
     voltages: list[np.ndarray | None] = []
     for p in PHASES:
-        if phase is not None and p != phase:
-            continue
         j = columns[p]
-        spec = ramp_spec(specs[j], grid.file)
+        spec = specs[j]
         length, gap = ramp_extent(grid.numbers(j, convert.describe(spec)))
         if gap is not None:
             raise grid.error("blank cell inside the column", gap, j, GAP_HELP)
         if length == 0:
             continue
-        size = pulses_per_cycle or length
+        size = req.pulses_per_cycle or length
         if length % size:
             raise grid.error(
-                f"{length} values are not whole cycles of pulses_per_cycle={size}",
+                f"{length} values are not whole cycles of --pulses-per-cycle {size}",
                 length - length % size,
                 j,
                 f"a multiple of {size} values",
             )
         idx = np.arange(length)
-        read_v = read_voltage_V if read_voltage_V is not None else spec.read_voltage_V
-        rv = None if read_v is None else np.full(length, float(read_v))
-        g, current = convert.conductance(grid, j, spec, idx, rv)
+        rv = _read_voltage(grid, spec, req, rv_col, idx)
+        g, current = convert.conductance(grid, j, spec, idx, rv, rv_col)
         parts["cycle"].append(idx // size + 1)
         parts["pulse"].append(idx % size + 1)
         parts["conductance_S"].append(g)
@@ -96,8 +102,69 @@ def read_updown(
         raise MeasurementError("the up/down columns are empty", file=grid.file, expected="at least one value")
     out: dict[str, np.ndarray | list[str]] = {k: np.concatenate(v) for k, v in parts.items() if k != "rows"}
     out["phase"] = phases
-    out["device"] = [device or "device"] * len(phases)
+    out["device"] = [req.device or "device"] * len(phases)
     for column, pieces in (("read_current_A", currents), ("read_voltage_V", voltages)):
         if all(c is not None for c in pieces):
             out[column] = np.concatenate([c for c in pieces if c is not None])
-    return finish(out, np.concatenate(parts["rows"]), grid.file)
+    rows = np.concatenate(parts["rows"])
+    apply_g_range(out, report, req.g_range)
+    if req.phase is not None:
+        keep = np.asarray(phases) == req.phase
+        if not keep.any():
+            raise MeasurementError(
+                f"the {req.phase} column is empty",
+                file=grid.file,
+                value=req.phase,
+                expected="--phase with data",
+            )
+        out = {k: np.asarray(v)[keep] for k, v in out.items()}
+        rows = rows[keep]
+    return finish(out, rows, report)
+
+
+def _find_columns(
+    grid: Grid, specs: list[ColumnSpec], req: Request
+) -> tuple[dict[str, int], dict[int, Role]]:
+    """``{phase: column}`` from ``--columns``, the headers' phase words, or (no header) by position."""
+    chosen = resolve_columns(grid, req.columns) if req.columns else None
+    named = updown_columns(specs) if chosen is None else None
+    exclude = chosen if chosen is not None else list(named.values()) if named else []
+    roles = content_roles(grid, role_candidates(grid, specs, exclude), pulse_voltage=False)
+    data = chosen if chosen is not None else [j for j in range(len(specs)) if j not in roles]
+    if named is None and (chosen is not None or grid.headerless):
+        named = _by_position(grid, specs, data)
+    if named is None:
+        raise MeasurementError(
+            "not an up/down table",
+            file=grid.file,
+            row=grid.header_row,
+            value=", ".join(grid.header),
+            expected=UPDOWN_HELP,
+        )
+    return named, roles
+
+
+def _by_position(grid: Grid, specs: list[ColumnSpec], data: list[int]) -> dict[str, int]:
+    """Two columns: up then down, unless their headers name the phases the other way round."""
+    if len(data) != 2:
+        raise MeasurementError(
+            f"an up/down table has two response columns, this one {len(data)}",
+            file=grid.file,
+            value=", ".join(grid.header[j] for j in data),
+            expected=UPDOWN_HELP,
+        )
+    first, second = (phases_in_name(specs[j].label) for j in data)
+    if first == {DEPRESSION} and second == {POTENTIATION}:
+        return {POTENTIATION: data[1], DEPRESSION: data[0]}
+    return {POTENTIATION: data[0], DEPRESSION: data[1]}
+
+
+def _read_voltage(
+    grid: Grid, spec: ColumnSpec, req: Request, rv_col: int | None, idx: np.ndarray
+) -> np.ndarray | None:
+    if rv_col is not None:
+        values = grid.numbers(rv_col, "a read voltage in V")[idx]
+        grid.require(rv_col, values, idx, "a read voltage on every row that has a read")
+        return values
+    given = req.read_voltage_V if req.read_voltage_V is not None else spec.read_voltage_V
+    return None if given is None else np.full(len(idx), float(given))

@@ -1,7 +1,7 @@
 """What the report says: turns a :class:`~memtwin.report.run.RunContents` into a
 :class:`~memtwin.report.doc.Report` of formatted tables, figures and notes.
 
-Every number is formatted here, once, in the units a researcher reads (%, percentage points, µS, nJ,
+Every number is formatted here, once, in the units a researcher reads (%, percentage points, SI-prefixed S and J,
 V, durations), so the HTML and the Markdown renderers never differ. Every section is built only
 from what the folder holds; a part that is absent becomes one line in ``Report.omitted`` instead of
 an error, and fields this version does not know are still shown, formatted by their key's suffix.
@@ -37,6 +37,7 @@ from memtwin.report.figures import (
     classify,
 )
 from memtwin.report.run import RunContents
+from memtwin.siformat import si_row
 
 VARIANT_NAMES = {"baseline": "baseline", "hwat_gdc": "HWAT + GDC"}
 VARIANT_LEGEND = (
@@ -309,11 +310,7 @@ def _summary(run: RunContents, results: Mapping[str, Any], rows: Sequence[Mappin
     if run.characterization:
         for name, ch in list(run.characterization.items())[:2]:
             bits = fmt.number(ch.get("bits"))
-            detail = (
-                f"{bits:.2f} bits · mean σ {fmt.fixed(ch.get('sigma_mean_S'), '.1f', fmt.US, 'µS')}"
-                if bits
-                else ""
-            )
+            detail = f"{bits:.2f} bits · mean σ {fmt.si(ch.get('sigma_mean_S'), 'S')}" if bits else ""
             cards.append(Card(f"{name}: distinguishable bins", fmt.value("bins", ch.get("bins")), detail))
     if cards:
         if len(cards) > MAX_CARDS:
@@ -363,17 +360,31 @@ def _accuracy_cards(rows: Sequence[Mapping[str, Any]], digital: Any) -> list[Car
 
 
 # ------------------------------------------------------------------------------- characterization
-_PHASE_ROWS: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
-    ("linear range (pulse numbers)", lambda p: _range(p.get("linear_range"))),
-    ("levels", lambda p: fmt.value("levels", p.get("levels"))),
-    ("slope = bin width (µS/pulse)", lambda p: fmt.fixed(p.get("slope_S_per_pulse"), "+.3f", fmt.US)),
-    ("intercept (µS)", lambda p: fmt.fixed(p.get("intercept_S"), ".3f", fmt.US)),
-    ("R² of the linear fit", lambda p: fmt.fixed(p.get("r2"), ".5f")),
-    ("mean σ, cycle to cycle (µS)", lambda p: fmt.fixed(p.get("sigma_mean_S"), ".3f", fmt.US)),
-    ("bin width |slope| (µS)", lambda p: fmt.fixed(p.get("bin_width_S"), ".3f", fmt.US)),
-    ("σ / bin width", lambda p: _ratio(p.get("sigma_mean_S"), p.get("bin_width_S"))),
-    ("bins of a pair in this mode", lambda p: _bins(p.get("bins"), p.get("bits"))),
-)
+def _phase_rows(pot: Mapping[str, Any], dep: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """Each figure of the two phases on one row, conductances with one SI prefix per row."""
+
+    def both(key: str, signed: bool = False) -> list[str]:
+        return si_row([fmt.number(pot.get(key)), fmt.number(dep.get(key))], "S", signed=signed)
+
+    def each(get: Callable[[Mapping[str, Any]], str]) -> list[str]:
+        return [get(pot), get(dep)]
+
+    sigma_label = "mean σ, cycle to cycle"
+    if "fit_residuals" in (pot.get("sigma_source"), dep.get("sigma_source")):
+        sigma_label = "mean σ (one cycle: from the fit residuals)"
+    rows: list[tuple[str, list[str]]] = [
+        ("linear range (pulse numbers)", each(lambda p: _range(p.get("linear_range")))),
+        ("levels", each(lambda p: fmt.value("levels", p.get("levels")))),
+        ("pulses per level", each(lambda p: fmt.value("pulses_per_level", p.get("pulses_per_level", 1)))),
+        ("slope per pulse", both("slope_S_per_pulse", signed=True)),
+        ("intercept", both("intercept_S")),
+        ("R² of the linear fit", each(lambda p: fmt.fixed(p.get("r2"), ".5f"))),
+        (sigma_label, both("sigma_mean_S")),
+        ("bin width (level spacing)", both("bin_width_S")),
+        ("σ / bin width", each(lambda p: _ratio(p.get("sigma_mean_S"), p.get("bin_width_S")))),
+        ("bins of a pair in this mode", each(lambda p: _bins(p.get("bins"), p.get("bits")))),
+    ]
+    return tuple((label, a, b) for label, (a, b) in rows)
 
 
 def _range(r: Any) -> str:
@@ -420,10 +431,7 @@ def _characterization(run: RunContents, figures: Sequence[Figure], omitted: list
         blocks.append(
             Table(
                 header=("per programming mode", "potentiation", "depression"),
-                rows=tuple(
-                    (label, get(phases["potentiation"]), get(phases["depression"]))
-                    for label, get in _PHASE_ROWS
-                ),
+                rows=_phase_rows(phases["potentiation"], phases["depression"]),
                 caption=f"{name}{cycles}{source}: figures of merit of each phase's linear range",
             )
         )
@@ -432,11 +440,20 @@ def _characterization(run: RunContents, figures: Sequence[Figure], omitted: list
                 header=("device", "value"),
                 rows=(
                     ("distinguishable differential bins", _bins(ch.get("bins"), ch.get("bits"))),
-                    ("mean σ of all levels (µS)", fmt.fixed(ch.get("sigma_mean_S"), ".3f", fmt.US)),
+                    ("mean σ of all levels", fmt.si(ch.get("sigma_mean_S"), "S")),
                     ("symmetry (|slope| min / max)", fmt.fixed(ch.get("symmetry"), ".4f")),
-                    ("ON/OFF ratio", fmt.fixed(ch.get("on_off_ratio"), ".3f")),
-                    ("programming energy per cycle (nJ)", _energy(ch.get("energy_per_cycle_J"))),
-                    ("max programming voltage (V)", fmt.fixed(ch.get("max_programming_voltage_V"), ".3f")),
+                    ("ON/OFF ratio", fmt.fixed(ch.get("on_off_ratio"), ".4g")),
+                    (
+                        "conductance range",
+                        " – ".join(
+                            si_row([fmt.number(ch.get("g_min_S")), fmt.number(ch.get("g_max_S"))], "S")
+                        ),
+                    ),
+                    ("programming energy per cycle", _energy(ch.get("energy_per_cycle_J"))),
+                    (
+                        "max programming voltage",
+                        fmt.fixed(ch.get("max_programming_voltage_V"), ".3g", unit="V"),
+                    ),
                 ),
                 caption=f"{name}: the device as a whole",
             )
@@ -481,24 +498,30 @@ def _device_tables(kf: Mapping[str, Any], drift: Mapping[str, Any], citation: st
         header=("per programming mode", *modes),
         rows=(
             ("levels", *per_mode(lambda m: fmt.value("levels", m.get("levels")))),
-            ("bins of a pair (bits)", *per_mode(lambda m: _bins(m.get("bins"), m.get("bits")))),
-            ("bin width (µS)", *per_mode(lambda m: fmt.fixed(m.get("bin_width_S"), ".3f", fmt.US))),
             (
-                "mean σ, cycle to cycle (µS)",
-                *per_mode(lambda m: fmt.fixed(m.get("sigma_mean_S"), ".3f", fmt.US)),
+                "pulses per level",
+                *per_mode(lambda m: fmt.value("pulses_per_level", m.get("pulses_per_level", 1))),
             ),
+            ("bins of a pair (bits)", *per_mode(lambda m: _bins(m.get("bins"), m.get("bits")))),
+            ("bin width", *si_row([fmt.number(kf[m].get("bin_width_S")) for m in modes], "S")),
+            ("mean σ", *si_row([fmt.number(kf[m].get("sigma_mean_S")) for m in modes], "S")),
             ("σ / bin width", *per_mode(lambda m: fmt.fixed(m.get("sigma_over_bin_width"), ".3f"))),
         ),
         caption=f"{kf.get('name', 'device')}: the levels each weight is programmed to",
     )
+    measured_over = fmt.number(kf.get("d2d_measured_over")) or 0
+    spread_note = f" (measured over {int(measured_over)} devices)" if measured_over else ""
     rows = [
-        ("ON/OFF ratio", fmt.fixed(kf.get("on_off_ratio"), ".3f")),
-        ("device-to-device spread of the step", fmt.fixed(kf.get("d2d_update"), ".0f", 100.0, "%")),
-        ("device-to-device spread of the bounds", fmt.fixed(kf.get("d2d_bounds"), ".0f", 100.0, "%")),
-        ("max programming voltage (V)", fmt.fixed(kf.get("max_voltage_V"), ".3f")),
-        ("programming energy per cycle (nJ)", fmt.fixed(kf.get("energy_per_cycle_J"), ".3f", fmt.NJ)),
+        ("distinguishable differential bins", _bins(kf.get("bins"), kf.get("bits"))),
+        ("ON/OFF ratio", fmt.fixed(kf.get("on_off_ratio"), ".4g")),
+        ("device-to-device spread of the step", fmt.fixed(kf.get("d2d_update"), ".3g", 100.0, "%")),
+        ("device-to-device spread of the bounds", fmt.fixed(kf.get("d2d_bounds"), ".3g", 100.0, "%")),
+        ("max programming voltage", fmt.fixed(kf.get("max_voltage_V"), ".3g", unit="V")),
+        ("programming energy per cycle", fmt.si(kf.get("energy_per_cycle_J"), "J")),
         ("drift model", _text(drift.get("kind", kf.get("drift", fmt.DASH)))),
     ]
+    if spread_note:
+        rows.append(("device-to-device spread measured", spread_note.strip(" ()")))
     whole = Table(header=("device", "value"), rows=tuple(rows), caption="variability, limits, drift")
     blocks: list[Block] = [per, whole]
     params = [(_unit_key(k), fmt.with_unit(k, v)) for k, v in drift.items() if k != "kind"]

@@ -1,4 +1,4 @@
-"""Number formatting for the report: SI values in, the units a researcher reads out (µS, nJ, V, %).
+"""Number formatting for the report: SI values in, the units a researcher reads out (µS or nS, nJ, V, %).
 
 Everything inside memtwin is SI; only this edge converts. Every formatter accepts ``None``, NaN and
 values of the wrong type and prints an em dash (or the value's text) instead of raising, because a
@@ -11,9 +11,9 @@ import json
 import math
 from typing import Any
 
+from memtwin import siformat
+
 DASH = "—"
-US = 1e6
-NJ = 1e9
 
 #: (seconds, singular, plural) from the largest unit down; a duration is shown in the largest unit that
 #: divides it into a whole number below 1000, else in the largest unit it reaches, to 3 digits (so
@@ -110,21 +110,38 @@ def elapsed(seconds: Any) -> str:
     return f"{h} h {rest // 60:02d} min"
 
 
-def _unit_of(key: str) -> tuple[str, str, float, str] | None:
-    """(label without the SI suffix, unit shown, scale, format) for keys that carry an SI suffix."""
-    for suffix, unit, scale, fmt in (
-        ("_S_per_pulse", "µS/pulse", US, ".3f"),
-        ("_S", "µS", US, ".3f"),
-        ("_J", "nJ", NJ, ".3f"),
-        ("_V", "V", 1.0, ".3f"),
-    ):
+#: Keys whose values are shown with their own SI prefix (a 0.1 nS device must not print as 0.000 µS):
+#: suffix → unit written after the prefix.
+_PREFIXED = (("_S_per_pulse", "S/pulse"), ("_S", "S"), ("_J", "J"))
+
+
+def _prefixed_unit(key: str) -> tuple[str, str] | None:
+    """(label without the SI suffix, unit) for keys shown with an SI prefix per value."""
+    for suffix, unit in _PREFIXED:
         if key.endswith(suffix):
-            return key[: -len(suffix)], unit, scale, fmt
+            return key[: -len(suffix)], unit
     return None
 
 
+def _unit_of(key: str) -> tuple[str, str, float, str] | None:
+    """(label without the SI suffix, unit shown, scale, format) for keys shown in a fixed unit."""
+    if key.endswith("_V"):
+        return key[:-2], "V", 1.0, ".3f"
+    return None
+
+
+def si(x: Any, unit: str, digits: int = 4) -> str:
+    """``x`` (SI) with the prefix its size calls for: 2.374e-8 J → '23.74 nJ'; a dash when not a number."""
+    v = number(x)
+    return DASH if v is None else siformat.si(v, unit, digits)
+
+
 def label(key: str) -> str:
-    """A column heading from a JSON key: 'max_programming_voltage_V' → 'max programming voltage (V)'."""
+    """A column heading from a JSON key: 'max_programming_voltage_V' → 'max programming voltage (V)';
+    keys of prefixed quantities ('g_ref_S') lose the suffix, since each cell carries its unit."""
+    prefixed = _prefixed_unit(key)
+    if prefixed is not None:
+        return prefixed[0].replace("_", " ")
     unit = _unit_of(key)
     if unit is not None:
         return f"{unit[0].replace('_', ' ')} ({unit[1]})"
@@ -137,7 +154,7 @@ def label(key: str) -> str:
 
 def with_unit(key: str, x: Any) -> str:
     """:func:`value` followed by the unit its key implies, for values shown outside a labelled
-    column: ('g_ref_S', 2.5e-5) → '25.000 µS'."""
+    column: ('g_ref_S', 2.5e-5) → '25 µS'."""
     text = value(key, x)
     unit = _unit_of(key)
     return f"{text} {unit[1]}" if unit is not None and text != DASH and number(x) is not None else text
@@ -155,7 +172,8 @@ def compact_json(value: Any, limit: int = 240) -> str:
 def value(key: str, x: Any) -> str:
     """A value of an unknown or generic field, formatted by what its key says it is.
 
-    Keys with an SI suffix (``_S``, ``_J``, ``_V``) are converted to µS/nJ/V, ``_s`` to a duration,
+    Keys with an SI suffix ``_S``/``_J`` get the prefix their value calls for (pS … mS, nJ), ``_V`` V,
+    ``_s`` a duration,
     accuracies (fractions) to %, other numbers to 4 significant digits; anything else as compact JSON.
     """
     if x is None:
@@ -164,6 +182,15 @@ def value(key: str, x: Any) -> str:
         return "yes" if x else "no"
     if isinstance(x, str):
         return x
+    prefixed = _prefixed_unit(key)
+    if isinstance(x, dict) and {"mean", "std"} <= set(x) and prefixed is not None:
+        mean, std = number(x["mean"]), number(x["std"])
+        if mean is None:
+            return DASH
+        if std is None:
+            return si(mean, prefixed[1])
+        mean_text, std_text = siformat.si_row([mean, std], prefixed[1])
+        return f"{mean_text.rsplit(' ', 1)[0]} ± {std_text}"
     if isinstance(x, dict) and {"mean", "std"} <= set(x):
         unit = _unit_of(key)
         if unit is not None:
@@ -176,6 +203,8 @@ def value(key: str, x: Any) -> str:
     v = number(x)
     if v is None:
         return compact_json(x) if not isinstance(x, int | float) else DASH
+    if prefixed is not None:
+        return si(v, prefixed[1])
     unit = _unit_of(key)
     if unit is not None:
         return fixed(v, unit[3], unit[2])

@@ -154,7 +154,8 @@ def render_html(report: Report) -> str:
 {sections}
 </main>
 <footer>Written by memtwin {escape(__version__)}. Figures and tables come from the files of the run folder;
-units: conductance in µS, energy in nJ, voltage in V, accuracy in %, losses in percentage points (pt).</footer>
+units: SI with the prefix each quantity calls for (pS … mS, nJ), voltage in V, accuracy in %, losses in
+percentage points (pt).</footer>
 </div>
 </body>
 </html>
