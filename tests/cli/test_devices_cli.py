@@ -52,3 +52,36 @@ def test_unknown_device_is_a_clear_error() -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, ConfigError)
     assert "neither a preset" in str(result.exception)
+
+
+def test_one_truth_for_a_measured_device_across_commands(tmp_path: Path) -> None:
+    """characterize, devices show, the Python API and an experiment's resolver read the same device."""
+    import numpy as np
+
+    from memtwin.characterization import characterize
+    from memtwin.experiments.devices import resolve_device
+    from memtwin.measurements import load
+
+    rng = np.random.default_rng(0)
+    lines = ["cycle,phase,pulse,G (uS)"]
+    for c in range(1, 11):  # a fine-step device: 120 pulses of 0.5 uS under sigma 1 uS
+        for phase, sign in (("potentiation", 1), ("depression", -1)):
+            for p in range(120):
+                n = p if sign > 0 else 119 - p
+                lines.append(f"{c},{phase},{p + 1},{100 + 0.5 * n + rng.standard_normal():.4f}")
+    data = tmp_path / "fine.csv"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "char"
+    assert runner.invoke(app, ["characterize", str(data), "--out", str(out), "--no-figures"]).exit_code == 0
+    path = out / "characterization.json"
+    measured = json.loads(path.read_text())
+    shown = json.loads(runner.invoke(app, ["devices", "show", str(path), "--json"]).stdout)
+    assert shown["levels"] == [measured["potentiation"]["levels"], measured["depression"]["levels"]]
+    assert shown["bins"] == measured["bins"] and shown["bits"] == pytest.approx(measured["bits"])
+    assert shown["on_off_ratio"] == pytest.approx(measured["on_off_ratio"])  # whole ramps, not the levels
+    assert shown["pulses_per_level"][0] == measured["potentiation"]["pulses_per_level"] > 1
+    api = DeviceModel.from_characterization(characterize(load(data)))
+    cli = resolve_device(str(path))
+    assert api.drift == cli.drift and api.drift["kind"] == shown["drift"] == "reram-wan2022"
+    assert "'reram-wan2022'" in cli.notes and "drift none" not in cli.notes
+    assert api.potentiation == cli.potentiation and api.depression == cli.depression

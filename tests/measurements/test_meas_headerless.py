@@ -247,3 +247,28 @@ def test_a_named_ramp_that_reads_the_same_stays_a_ramp(write: Callable[[str, str
     path = write("stuck_set.csv", "cycle 1,cycle 2\n1e-5,3e-5\n2e-5,3e-5\n3e-5,3e-5\n")
     table = load(path, quantity="conductance")
     np.testing.assert_allclose(table.matrix(POTENTIATION), [[1e-5, 2e-5, 3e-5], [3e-5, 3e-5, 3e-5]])
+
+
+def test_two_chips_with_the_same_columns_stay_apart_and_set_reset_files_pair_up(write_xlsx, tmp_path) -> None:
+    from memtwin.measurements import load_many
+
+    def chip(name: str) -> object:
+        rows = [
+            [v * (0.7 + 0.1 * i), 0.1, 1e-6 * (1 + i), 2e-6 * (1 + i)] for v in (1.0, -1.0) for i in range(4)
+        ]
+        return write_xlsx(name, rows)
+
+    chips = load_many([chip("chip_a.xlsx"), chip("chip_b.xlsx")], quantity="current")
+    assert chips.devices == ["chip_a column C", "chip_a column D", "chip_b column C", "chip_b column D"]
+
+    def half(name: str, phase: str) -> object:
+        lines = ["device,cycle,phase,pulse,G (uS)"] + [
+            f"column C,1,{phase},{i + 1},{1 + i}" for i in range(4)
+        ]
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    halves = load_many([half("set.csv", "potentiation"), half("reset.csv", "depression")])
+    assert halves.devices == ["column C"]  # one device, both phases: ramps in different files pair up
+    assert set(halves.phases()) == {"potentiation", "depression"}

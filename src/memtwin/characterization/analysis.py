@@ -76,6 +76,7 @@ def _phase_result(
         nonlinearity=fit_exponential(stats.pulses, stats.mean_S),
         pulses_per_level=grid.pulses_per_level,
         sigma_source=grid.sigma_source,
+        range_smoothing_pulses=grid.smoothing_pulses,
     )
     return result, bin_levels
 

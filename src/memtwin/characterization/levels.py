@@ -23,7 +23,7 @@ non-linearity the window holds, so it is an upper bound on the former.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,8 @@ class LevelGrid:
     apart, the first at the start of the range (weight 0). ``level_means_S``/``level_sigmas_S``: each
     level's mean and σ pooled over its own pulses (:func:`pooled`; the pulse's own values when every
     pulse is a level). ``sigma_S``: σ of every pulse of the ramp as used (measured per pulse, or the fit
-    residuals' σ). ``min_separation_sigma``: the
+    residuals' σ). ``smoothing_pulses``: how many consecutive pulses were averaged when the range was
+    judged (:func:`r2_window`; 1: pulse by pulse). ``min_separation_sigma``: the
     smallest step between neighbouring levels over their pair σ (measured means for per-pulse levels,
     the fitted line for grouped ones).
     """
@@ -66,6 +67,7 @@ class LevelGrid:
     sigma_S: FloatArray
     sigma_source: str
     min_separation_sigma: float
+    smoothing_pulses: int = 1
 
     @property
     def levels(self) -> int:
@@ -191,9 +193,10 @@ def r2_window(
                 min_separation_sigma=float("nan"),
             )
     unit = f"blocks of {block} pulses" if block > 1 else "pulses"
+    best_text = f"best: {best:.4f}" if np.isfinite(best) else "none runs the ramp's way"
     raise MeasurementError(
         f"no {criteria.min_levels} or more consecutive {unit} of the {phase or 'ramp'} follow a line with "
-        f"R² >= {criteria.min_r2} (best: {best:.4f})",
+        f"R² >= {criteria.min_r2} ({best_text})",
         file=source,
         column=phase or None,
         expected=RANGE_HELP,
@@ -287,9 +290,11 @@ def find_levels(
             return _grid(rng, m, _flat_sigma(p, m, rng), FIT_RESIDUALS, crit, phase=phase, source=source)
         return _grid(rng, m, s, CYCLE_TO_CYCLE, crit, phase=phase, source=source)
 
+    block = smoothing_block(m)
     if one_cycle:
         rng = r2_window(p, m, crit, phase=phase, source=source)
-        return _grid(rng, m, _flat_sigma(p, m, rng), FIT_RESIDUALS, crit, phase=phase, source=source)
+        grid = _grid(rng, m, _flat_sigma(p, m, rng), FIT_RESIDUALS, crit, phase=phase, source=source)
+        return replace(grid, smoothing_pulses=block)
 
     per_pulse: LevelGrid | None = None
     grouped: LevelGrid | None = None
@@ -300,7 +305,9 @@ def find_levels(
         reasons.append(exc.reason)
     try:
         window = r2_window(p, m, crit, phase=phase, source=source)
-        grouped = _grid(window, m, s, CYCLE_TO_CYCLE, crit, phase=phase, source=source)
+        grouped = replace(
+            _grid(window, m, s, CYCLE_TO_CYCLE, crit, phase=phase, source=source), smoothing_pulses=block
+        )
     except MeasurementError as exc:
         reasons.append(exc.reason)
     # Every pulse a level judged on the measured means (the paper's reading) wins, unless grouping finds

@@ -71,6 +71,9 @@ class PhaseCharacterization:
     fine-step device, see :mod:`memtwin.characterization.levels`), so ``bin_width_S`` is
     ``|slope| · pulses_per_level``; ``mean_step_S`` is ``|G_last − G_first| / (levels − 1)``.
     ``sigma_source``: ``cycle_to_cycle`` (measured over the cycles) or ``fit_residuals`` (one cycle).
+    ``range_smoothing_pulses``: the range's R² criterion was judged on means of this many consecutive
+    pulses (noise far above a step would otherwise read as curvature); ``r2`` is always the per-pulse
+    fit's.
     ``bins`` counts the differential values of a pair with both devices in this mode. ``pulses``,
     ``mean_S``, ``sigma_S`` describe the whole ramp.
     """
@@ -97,6 +100,7 @@ class PhaseCharacterization:
     nonlinearity: ExponentialFit
     pulses_per_level: int = 1
     sigma_source: str = CYCLE_TO_CYCLE
+    range_smoothing_pulses: int = 1
 
     @property
     def level_pulses(self) -> tuple[int, ...]:
@@ -113,6 +117,7 @@ class PhaseCharacterization:
             "pulses_per_level": self.pulses_per_level,
             "level_pulses": list(self.level_pulses),
             "sigma_source": self.sigma_source,
+            "range_smoothing_pulses": self.range_smoothing_pulses,
             "slope_S_per_pulse": _num(self.slope_S_per_pulse),
             "intercept_S": _num(self.intercept_S),
             "r2": _num(self.r2),
@@ -176,6 +181,7 @@ class PhaseCharacterization:
             ),
             pulses_per_level=int(d.get("pulses_per_level", 1)),
             sigma_source=str(d.get("sigma_source", CYCLE_TO_CYCLE)),
+            range_smoothing_pulses=int(d.get("range_smoothing_pulses", 1)),
         )
 
 

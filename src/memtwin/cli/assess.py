@@ -133,7 +133,7 @@ def assess_files(
     ``d2d``: None uses the spread measured over the files' devices when there are several (else the
     paper's assumed 30 %), ``"measured"`` demands it, a number sets it. ``drift``: a kind or a drift TOML
     (default: the worst case memtwin assumes for measured devices)."""
-    console = console or Console(highlight=False)
+    console = console or Console(highlight=False, soft_wrap=True)
     options = load_options or loading.LoadOptions()
     table, found = characterize_files(
         files, options, criteria or LinearRangeCriteria(), linear_range, console

@@ -72,7 +72,8 @@ def summary_tables(result: Characterization) -> list[Table]:
         ("levels (pulses per level)", [f"{ph.levels} ({ph.pulses_per_level})" for ph in pair]),
         ("slope per pulse", si_row([ph.slope_S_per_pulse for ph in pair], "S", signed=True)),
         ("bin width (level spacing)", si_row([ph.bin_width_S for ph in pair], "S")),
-        ("R² of the fit", [_fmt(ph.r2, ".5f") for ph in pair]),
+        ("R² of the fit (per pulse)", [_fmt(ph.r2, ".5f") for ph in pair]),
+        ("range judged on means of", [f"{ph.range_smoothing_pulses} pulses" for ph in pair]),
         ("mean σ" + (" (fit residuals)" if FIT_RESIDUALS in {p.sigma_source, d.sigma_source} else ""),
          si_row([ph.sigma_mean_S for ph in pair], "S")),
         ("smallest level step / pair σ", [_fmt(ph.min_separation_sigma, ".2f") for ph in pair]),
@@ -252,7 +253,7 @@ def characterize_command(
         read_voltage=read_voltage,
         g_range=g_range,
     )
-    console = Console(stderr=as_json, highlight=False)
+    console = Console(stderr=as_json, highlight=False, soft_wrap=True)
     table, found = characterize_files(paths, options, criteria, fixed, console)
     results = found.results
 

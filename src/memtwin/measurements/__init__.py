@@ -156,6 +156,7 @@ def load_many(
             stacklevel=caller_stacklevel(),
         )
     frames = [t.frame[[*REQUIRED_COLUMNS, *shared]].assign(_file=k) for k, t in enumerate(tables)]
+    frames = _qualify_column_names(frames, tables)
     merged = pd.concat(frames, ignore_index=True)
     key = ["device", "cycle", "phase", "pulse"]
     dup = merged.duplicated(subset=key).to_numpy()
@@ -313,6 +314,29 @@ def _g_range_argument(value: tuple[float, float] | Sequence[float], file: str) -
     if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
         raise MeasurementError("invalid --g-range", file=file, value=value, expected=G_RANGE_HELP)
     return low, high
+
+
+def _qualify_column_names(frames: list[pd.DataFrame], tables: list[PulseTable]) -> list[pd.DataFrame]:
+    """Devices named after their column position ("column C") whose ramps (same cycle and phase) are in
+    several files are different devices (two chips measured the same way): prefix them with their file's
+    name so they stay apart. A set file and a reset file of the same columns still pair up."""
+    seen: dict[tuple[str, int, str], int] = {}
+    repeated: set[str] = set()
+    for k, frame in enumerate(frames):
+        auto = frame[frame["device"].str.startswith("column ")]
+        for device, cycle, phase in (
+            auto[["device", "cycle", "phase"]].drop_duplicates().itertuples(index=False)
+        ):
+            if seen.setdefault((device, cycle, phase), k) != k:
+                repeated.add(device)
+    if not repeated:
+        return frames
+    out = []
+    for frame, table in zip(frames, tables, strict=True):
+        stem = Path(table.source).stem
+        renamed = frame["device"].map(lambda d, s=stem: f"{s} {d}" if d in repeated else d)
+        out.append(frame.assign(device=renamed))
+    return out
 
 
 def _phase_argument(phase: str | None, file: str) -> tuple[str | None, tuple[str, ...] | None]:

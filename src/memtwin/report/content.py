@@ -412,6 +412,76 @@ def _energy(e: Any) -> str:
     return f"{text} (over {cycles} cycles)" if cycles else text
 
 
+#: A file of many devices shows the spread, one overview row per device and the simulated device's tables.
+MAX_DEVICE_TABLES = 3
+
+
+def _spread_blocks(run: RunContents) -> list[Block]:
+    """The device-to-device spread measured over the devices of the characterized files."""
+    spread = run.device_to_device
+    if not spread:
+        return []
+    by_phase = spread.get("slope_rel_std_by_phase") or {}
+    rows = [
+        ("devices", fmt.value("devices", spread.get("devices"))),
+        ("slope (conductance step), relative std", fmt.fixed(spread.get("slope_rel_std"), ".3g", 100.0, "%")),
+        *(
+            (f"  {p}", fmt.fixed(by_phase.get(p), ".3g", 100.0, "%"))
+            for p in ("potentiation", "depression")
+            if p in by_phase
+        ),
+        ("reachable range, relative std", fmt.fixed(spread.get("range_rel_std"), ".3g", 100.0, "%")),
+    ]
+    if run.devices_skipped:
+        rows.append(("devices skipped (no usable linear range)", str(len(run.devices_skipped))))
+    return [
+        Table(
+            header=("device-to-device variation, measured", "value"),
+            rows=tuple(rows),
+            caption="spread over the devices of the measurement files (the paper had to assume 30 %); "
+            "slopes fitted over the representative device's linear range",
+        )
+    ]
+
+
+def _devices_overview(items: Sequence[tuple[str, Mapping[str, Any]]]) -> Table:
+    def phase(ch: Mapping[str, Any], p: str) -> Mapping[str, Any]:
+        got = ch.get(p)
+        return got if isinstance(got, Mapping) else {}
+
+    slopes_p = si_row(
+        [fmt.number(phase(c, "potentiation").get("slope_S_per_pulse")) for _, c in items], "S", 3
+    )
+    slopes_d = si_row([fmt.number(phase(c, "depression").get("slope_S_per_pulse")) for _, c in items], "S", 3)
+    sigmas = si_row([fmt.number(c.get("sigma_mean_S")) for _, c in items], "S", 3)
+    rows = tuple(
+        (
+            name,
+            f"{phase(ch, 'potentiation').get('levels', fmt.DASH)} / {phase(ch, 'depression').get('levels', fmt.DASH)}",
+            _bins(ch.get("bins"), ch.get("bits")),
+            sp,
+            sd,
+            sg,
+        )
+        for (name, ch), sp, sd, sg in zip(items, slopes_p, slopes_d, sigmas, strict=True)
+    )
+    return Table(
+        header=("device", "levels P / D", "bins", "slope P", "slope D", "mean σ"),
+        rows=rows,
+        caption=f"{len(items)} characterized devices",
+    )
+
+
+def _chosen_device(run: RunContents) -> str | None:
+    """The device the run simulated (its device.toml's name), if the folder has one."""
+    if run.device_toml is None:
+        return None
+    for line in run.device_toml.splitlines():
+        if line.startswith("name = "):
+            return line.split("=", 1)[1].strip().strip('"')
+    return None
+
+
 def _characterization(run: RunContents, figures: Sequence[Figure], omitted: list[str]) -> Section | None:
     if not run.characterization:
         if run.is_experiment:
@@ -421,7 +491,23 @@ def _characterization(run: RunContents, figures: Sequence[Figure], omitted: list
             )
         return _figure_section("characterization", "Device characterization", figures)
     blocks: list[Block] = []
-    for name, ch in run.characterization.items():
+    blocks += _spread_blocks(run)
+    shown = list(run.characterization.items())
+    if len(shown) > MAX_DEVICE_TABLES:
+        blocks.append(_devices_overview(shown))
+        chosen = _chosen_device(run)
+        shown = [(n, c) for n, c in shown if n == chosen] or shown[:1]
+    for name, ch in shown:
+        if any(
+            (ch.get(p) or {}).get("sigma_source") == "fit_residuals" for p in ("potentiation", "depression")
+        ):
+            blocks.append(
+                Paragraph(
+                    f"{name}: one ramp per phase, so σ is the spread of the residuals around the linear fit; "
+                    "it mixes cycle-to-cycle noise with non-linearity (an upper bound on the former).",
+                    "warning",
+                )
+            )
         phases: dict[str, Mapping[str, Any]] = {}
         for p in ("potentiation", "depression"):
             phase = ch.get(p)

@@ -57,6 +57,8 @@ class RunContents:
     results: dict[str, Any] | None = None
     results_source: str | None = None
     characterization: dict[str, dict[str, Any]] | None = None
+    device_to_device: dict[str, Any] | None = None
+    devices_skipped: dict[str, Any] | None = None
     device_toml: str | None = None
     figures: list[FigureFile] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -114,6 +116,12 @@ def read_run(run_dir: str | Path) -> RunContents:
         if run.results is not None:
             run.results_source = "results.csv"
     run.characterization = _read_characterization(path / "characterization.json", run.problems)
+    if run.characterization is not None:
+        whole = _read_json_object(path / "characterization.json", [])
+        spread = whole.get("device_to_device") if whole else None
+        skipped = whole.get("devices_skipped") if whole else None
+        run.device_to_device = spread if isinstance(spread, dict) else None
+        run.devices_skipped = skipped if isinstance(skipped, dict) and skipped else None
     run.device_toml = _read_text(path / "device.toml", run.problems)
     run.figures = _find_figures(path, run.problems)
     return run
