@@ -147,3 +147,20 @@ def test_errors_name_the_cell(tmp_path: Path) -> None:
     few.write_text("t (s),G (uS)\n1,10\n10,9.9\n")
     result = runner.invoke(app, ["retention", str(few), "--out", str(tmp_path / "o")])
     assert isinstance(result.exception, MeasurementError) and "at least 3" in str(result.exception)
+
+
+def test_columns_by_spreadsheet_letter(tmp_path: Path) -> None:
+    """--columns takes letters and ranges as every measurement command does (memtwin.measurements.columns)."""
+    path = tmp_path / "wide.csv"
+    t = np.geomspace(1, 1e4, 8)
+    rows = "".join(
+        f"{a:.17g},{1e-9 * a:.17g},{10 * (1 + a) ** -0.01:.17g},{20 * (1 + a) ** -0.03:.17g}\n" for a in t
+    )
+    path.write_text("t (s),leak (A),L1 (uS),L2 (uS)\n" + rows)
+    out = tmp_path / "o"
+    args = ["retention", str(path), "--out", str(out), "--columns", "C:D", "--no-figures"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    states = json.loads((out / "retention.json").read_text())["states"]
+    assert [s["name"] for s in states] == ["L1", "L2"]
+    assert [s["power_law"]["nu"] for s in states] == pytest.approx([0.01, 0.03], rel=1e-9)

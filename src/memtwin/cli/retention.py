@@ -57,11 +57,15 @@ def retention_command(
         ),
     ] = None,
     time_column: Annotated[
-        str | None, typer.Option("--time-column", help="The time column (header or 1-based number).")
+        str | None,
+        typer.Option("--time-column", help="The time column: header, letter (A) or 1-based number."),
     ] = None,
     columns: Annotated[
         str | None,
-        typer.Option("--columns", help="Comma-separated value columns to use (headers or 1-based numbers)."),
+        typer.Option(
+            "--columns",
+            help="Value columns to use: headers, letters (C), 1-based numbers (3) or ranges (C:F, 3-6), comma-separated.",
+        ),
     ] = None,
     state: Annotated[
         str | None, typer.Option("--state", help="Comma-separated states to keep (default: all).")

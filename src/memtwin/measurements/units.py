@@ -168,12 +168,17 @@ class ColumnSpec:
         return self
 
 
-def alias_of(label: str) -> str | None:
-    """The quantity a bare label names (``"Pulse #"`` → ``pulse``), or ``None``."""
+def label_words(label: str) -> str:
+    """A label's lower-case words without a trailing number suffix (``"Pulse #"`` → ``"pulse"``)."""
     tokens = _TOKEN.findall(_fold(label).lower())
     if len(tokens) > 1 and tokens[-1] in _NUMBER_SUFFIXES:
         tokens = tokens[:-1]
-    return _ALIAS.get(" ".join(tokens))
+    return " ".join(tokens)
+
+
+def alias_of(label: str) -> str | None:
+    """The quantity a bare label names (``"Pulse #"`` → ``pulse``), or ``None``."""
+    return _ALIAS.get(label_words(label))
 
 
 def parse_unit(text: str, expected: str | None = None) -> tuple[str, float] | None:
