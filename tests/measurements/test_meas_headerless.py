@@ -253,8 +253,11 @@ def test_two_chips_with_the_same_columns_stay_apart_and_set_reset_files_pair_up(
     from memtwin.measurements import load_many
 
     def chip(name: str) -> object:
+        level = {1.0: [0, 1, 2, 3], -1.0: [3, 2, 1, 0]}  # up on + pulses, down on - pulses
         rows = [
-            [v * (0.7 + 0.1 * i), 0.1, 1e-6 * (1 + i), 2e-6 * (1 + i)] for v in (1.0, -1.0) for i in range(4)
+            [v * (0.7 + 0.1 * i), 0.1, 1e-6 * (1 + n), 2e-6 * (1 + n)]
+            for v in (1.0, -1.0)
+            for i, n in enumerate(level[v])
         ]
         return write_xlsx(name, rows)
 
@@ -262,8 +265,9 @@ def test_two_chips_with_the_same_columns_stay_apart_and_set_reset_files_pair_up(
     assert chips.devices == ["chip_a column C", "chip_a column D", "chip_b column C", "chip_b column D"]
 
     def half(name: str, phase: str) -> object:
+        values = [1, 2, 3, 4] if phase == "potentiation" else [4, 3, 2, 1]
         lines = ["device,cycle,phase,pulse,G (uS)"] + [
-            f"column C,1,{phase},{i + 1},{1 + i}" for i in range(4)
+            f"column C,1,{phase},{i + 1},{v}" for i, v in enumerate(values)
         ]
         path = tmp_path / name
         path.write_text("\n".join(lines) + "\n")

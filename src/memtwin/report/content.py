@@ -308,7 +308,11 @@ def _summary(run: RunContents, results: Mapping[str, Any], rows: Sequence[Mappin
     if rows:
         cards += _accuracy_cards(rows, digital)
     if run.characterization:
-        for name, ch in list(run.characterization.items())[:2]:
+        carded = list(run.characterization.items())
+        if len(carded) > 2:  # an array: the device the run simulated
+            chosen = _chosen_device(run)
+            carded = [(n, c) for n, c in carded if n == chosen] or carded[:1]
+        for name, ch in carded[:2]:
             bits = fmt.number(ch.get("bits"))
             detail = f"{bits:.2f} bits · mean σ {fmt.si(ch.get('sigma_mean_S'), 'S')}" if bits else ""
             cards.append(Card(f"{name}: distinguishable bins", fmt.value("bins", ch.get("bins")), detail))
