@@ -32,6 +32,8 @@ from memtwin.characterization.metrics import (
 from memtwin.characterization.result import (
     Characterization,
     PhaseCharacterization,
+)
+from memtwin.characterization.sets import (
     characterizations_to_dict,
     read_characterizations,
     read_device_to_device,

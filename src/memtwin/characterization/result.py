@@ -1,19 +1,12 @@
-"""Result dataclasses of a characterization and their JSON form.
+"""Result dataclasses of a characterization and their JSON form (one device).
 
-JSON layout (``characterization.json``), SI units everywhere, NaN written as ``null``:
-
-* one device: the :meth:`Characterization.to_dict` object itself, with ``"schema":
-  "memtwin.characterization/1"`` and, among others, the keys ``device, source, cycles, potentiation,
-  depression, bins, bits, sigma_mean_S, symmetry, on_off_ratio, energy_per_cycle_J ({mean, std, ...} or
-  null), max_programming_voltage_V (or null)``; each phase holds ``linear_range [first_pulse, last_pulse],
-  levels, pulses_per_level, level_pulses, sigma_source, slope_S_per_pulse, intercept_S, r2, sigma_mean_S,
-  bin_width_S, level_means_S, level_sigmas_S``.
-* ``device_to_device``: the spread over the devices of a file (see
-  :mod:`memtwin.characterization.spread`), ``null`` for one device.
-* several devices: ``{"schema": "memtwin.characterization-set/1", "devices": {name: <one-device
-  object>, ...}}`` in the order the devices were read.
-
-:func:`read_characterizations` reads either layout back.
+The one-device object of ``characterization.json`` (SI units everywhere, NaN written as ``null``) is
+:meth:`Characterization.to_dict`: ``"schema": "memtwin.characterization/1"`` and, among others, the keys
+``device, source, cycles, potentiation, depression, bins, bits, sigma_mean_S, symmetry, on_off_ratio,
+energy_per_cycle_J ({mean, std, ...} or null), max_programming_voltage_V (or null)``; each phase holds
+``linear_range [first_pulse, last_pulse], levels, pulses_per_level, level_pulses, sigma_source,
+slope_S_per_pulse, intercept_S, r2, sigma_mean_S, bin_width_S, level_means_S, level_sigmas_S``. The file
+of one or several devices, with the spread over them, is :mod:`memtwin.characterization.sets`.
 """
 
 from __future__ import annotations
@@ -22,16 +15,12 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from memtwin import __version__
-from memtwin.atomic import write_json_atomic
 from memtwin.characterization.levels import CYCLE_TO_CYCLE
 from memtwin.characterization.linear import LinearRangeCriteria
 from memtwin.characterization.metrics import EnergyStats, ExponentialFit
-from memtwin.characterization.spread import DeviceToDevice, device_to_device
-from memtwin.errors import MeasurementError
 
 SCHEMA = "memtwin.characterization/1"
 SET_SCHEMA = "memtwin.characterization-set/1"
@@ -275,63 +264,3 @@ class Characterization:
     @classmethod
     def from_json(cls, text: str) -> Characterization:
         return cls.from_dict(json.loads(text))
-
-
-def characterizations_to_dict(
-    results: Mapping[str, Characterization], skipped: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """The JSON object for one or several devices (layout in the module docstring). ``skipped``: devices
-    of the same file that could not be characterized, with the reason, listed as ``devices_skipped``."""
-    spread = device_to_device(results)
-    if len(results) == 1 and not skipped:
-        return {**next(iter(results.values())).to_dict(), "device_to_device": None}
-    return {
-        "schema": SET_SCHEMA,
-        "devices": {name: r.to_dict() for name, r in results.items()},
-        "device_to_device": None if spread is None else spread.to_dict(),
-        "devices_skipped": dict(skipped or {}),
-    }
-
-
-def write_characterizations(
-    results: Mapping[str, Characterization], path: str | Path, skipped: Mapping[str, str] | None = None
-) -> Path:
-    """Write ``characterization.json`` for one or several devices, atomically."""
-    return write_json_atomic(path, characterizations_to_dict(results, skipped))
-
-
-def _load_json(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise TypeError(f"a JSON {type(data).__name__}, not an object")
-    except (OSError, ValueError, TypeError) as exc:
-        raise MeasurementError(
-            f"not a readable characterization file ({exc})",
-            file=str(p),
-            expected=f"JSON written by memtwin ({SCHEMA})",
-        ) from exc
-    return data
-
-
-def read_characterizations(path: str | Path) -> dict[str, Characterization]:
-    """Read a ``characterization.json`` of either layout into ``{device: Characterization}``."""
-    data = _load_json(path)
-    try:
-        if data.get("schema") == SET_SCHEMA:
-            return {name: Characterization.from_dict(d) for name, d in data["devices"].items()}
-        one = Characterization.from_dict(data)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise MeasurementError(
-            f"not a readable characterization file ({exc})",
-            file=str(path),
-            expected=f"JSON written by memtwin ({SCHEMA})",
-        ) from exc
-    return {one.device: one}
-
-
-def read_device_to_device(path: str | Path) -> DeviceToDevice | None:
-    """The ``device_to_device`` spread a ``characterization.json`` holds (None for one device)."""
-    spread = _load_json(path).get("device_to_device")
-    return None if spread is None else DeviceToDevice.from_dict(spread)

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from memtwin.characterization.result import Characterization
 from memtwin.measurements.table import PHASES
-
-if TYPE_CHECKING:  # result.py writes the spread into the JSON, so it imports this module
-    from memtwin.characterization.result import Characterization
 
 
 def _rel_std(values: np.ndarray) -> float:

@@ -310,3 +310,6 @@ def _levels_from_phase(
         origin += ", sigma_mean_S for every level"
     with _prefixed(where):
         return ModeLevels(g_levels_S=g, sigma_S=sig, pulses_per_level=per_level), origin
+
+
+DeviceModel.from_characterization = staticmethod(device_from_characterization)

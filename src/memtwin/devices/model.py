@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import tomli_w
 
@@ -472,14 +472,10 @@ class DeviceModel:
             raise ConfigError(f"{source}: cannot read device file: {exc.strerror or exc}") from exc
         return cls.from_toml_str(text, source=str(source))
 
-    # ------------------------------------------------------------------------- from measurements
-    @classmethod
-    def from_characterization(cls, source: object, **options: Any) -> DeviceModel:
-        """A device model from a characterization; see
-        :func:`memtwin.devices.from_characterization.device_from_characterization` for the options."""
-        from memtwin.devices.from_characterization import device_from_characterization
-
-        return device_from_characterization(source, **options)
+    #: A device model from a characterization (``DeviceModel.from_characterization(source, ...)``):
+    #: :func:`memtwin.devices.from_characterization.device_from_characterization`, which attaches itself
+    #: here so that this module, which it builds on, need not import it.
+    from_characterization: ClassVar[Callable[..., DeviceModel]]
 
 
 # ---------------------------------------------------------------------------------- helpers
