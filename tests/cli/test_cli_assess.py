@@ -60,7 +60,7 @@ def test_a_run_that_fails_says_failed_with_the_error(tmp_path: Path, monkeypatch
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("out of memory on the chip")
 
-    monkeypatch.setattr("memtwin.experiments.run.evaluate_protocol", crash)
+    monkeypatch.setattr("memtwin.experiments.analysis.run_eval_job", crash)  # the evaluation, in this process
     out = tmp_path / "run"
     result = runner.invoke(app, ["assess", str(path), "--task", "digits", "--out", str(out), "--quiet"])
     assert isinstance(result.exception, RuntimeError)

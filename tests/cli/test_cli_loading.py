@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from memtwin.cli import loading
+from memtwin.cli.flags import with_flags
 from memtwin.errors import MeasurementError
 
 runner = CliRunner()
@@ -19,31 +20,9 @@ app = typer.Typer()
 
 
 @app.command()
-def read(
-    files: list[Path],
-    fmt: loading.Format = None,
-    phase: loading.Phase = None,
-    device: loading.Device = None,
-    columns: loading.Columns = None,
-    sheet: loading.Sheet = None,
-    pulses_per_cycle: loading.PulsesPerCycle = None,
-    quantity: loading.Quantity = None,
-    read_voltage: loading.ReadVoltage = None,
-    g_range: loading.GRange = None,
-    quiet_layout: loading.QuietLayout = False,
-) -> None:
+@with_flags(loading.LoadOptions)
+def read(files: list[Path], options: loading.LoadOptions, quiet_layout: loading.QuietLayout = False) -> None:
     """Load FILES and print the devices and their conductances as JSON on stdout."""
-    options = loading.LoadOptions(
-        format=fmt,
-        phase=phase,
-        device=device,
-        columns=columns,
-        sheet=sheet,
-        pulses_per_cycle=pulses_per_cycle,
-        quantity=quantity,
-        read_voltage=read_voltage,
-        g_range=g_range,
-    )
     table = loading.load_files(files, options, quiet=quiet_layout)
     frame = table.frame
     typer.echo(json.dumps({d: frame[frame["device"] == d]["conductance_S"].tolist() for d in table.devices}))

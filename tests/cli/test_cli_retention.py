@@ -83,7 +83,7 @@ def test_drift_toml_goes_into_an_experiment(tmp_path: Path) -> None:
     cfg = config_from_flags(ExperimentConfig.for_task("digits"), drift=str(drift_toml))
     device = resolve_device_source(cfg.device, d2d=cfg.d2d, drift=cfg.drift).device
     fitted = json.loads((out / "retention.json").read_text())["overall"]["log_time"]
-    assert device.drift == {
+    assert device.drift.to_dict() == {
         "kind": "log_time",
         "mean_per_decade": fitted["mean_per_decade"],
         "std_per_decade": fitted["std_per_decade"],

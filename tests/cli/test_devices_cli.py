@@ -82,6 +82,59 @@ def test_one_truth_for_a_measured_device_across_commands(tmp_path: Path) -> None
     assert shown["pulses_per_level"][0] == measured["potentiation"]["pulses_per_level"] > 1
     api = DeviceModel.from_characterization(characterize(load(data)))
     cli = resolve_device(str(path))
-    assert api.drift == cli.drift and api.drift["kind"] == shown["drift"] == "reram-wan2022"
+    assert api.drift == cli.drift and api.drift.kind == shown["drift"] == "reram-wan2022"
     assert "'reram-wan2022'" in cli.notes and "drift none" not in cli.notes
     assert api.potentiation == cli.potentiation and api.depression == cli.depression
+
+
+def _cells(row: dict) -> list[str]:
+    """A preset's values as the list prints them, written out here independently of the command."""
+    levels = row["levels"]
+    sigma = [f"{v:.3g}" for v in row["sigma_over_bin_width"]]
+    return [
+        row["name"],
+        str(levels[0]) if levels[0] == levels[1] else f"{levels[0]} / {levels[1]}",
+        f"{row['bits']:.2f}",
+        sigma[0] if sigma[0] == sigma[1] else f"{sigma[0]} / {sigma[1]}",
+        f"{row['d2d_update']:.2g} / {row['d2d_bounds']:.2g}",
+        f"{row['on_off_ratio']:.3g}",
+        str(row["drift"]),
+    ]
+
+
+def test_the_list_and_one_device_fit_80_columns_with_every_value_whole() -> None:
+    rows = json.loads(runner.invoke(app, ["devices", "--json"]).output)
+    result = runner.invoke(app, ["devices"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in result.output
+    for row in rows:
+        # Every value stands whole on a line of its own device (the tables may be split, never cut).
+        own = [line for line in lines if f" {row['name']} " in line]
+        assert own, row["name"]
+        for cell in _cells(row):
+            assert any(f" {cell} " in line for line in own), (row["name"], cell)
+    hfs2 = [line for line in lines if " hfs2-xhameni2025 " in line]
+    assert any(" 0.995 V " in line for line in hfs2) and any(" 23.74 nJ " in line for line in hfs2)
+
+    shown = runner.invoke(app, ["devices", "show", "hfs2-xhameni2025"], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    table = shown.output.split("citation")[0]
+    assert max(len(line) for line in table.splitlines()) <= 80 and "…" not in table
+    for value in (
+        "16",
+        "4.95",
+        "0.292 / 0.294",
+        "0.3 / 0.3",
+        "1.5",
+        "0.995 V",
+        "23.74 nJ",
+        "reram-wan2022-aihwkit",
+    ):
+        assert f" {value} " in table, value
+
+
+def test_a_wide_terminal_gets_one_table() -> None:
+    result = runner.invoke(app, ["devices"], env={"COLUMNS": "200"})
+    header = [line for line in result.output.splitlines() if "┃ device " in line]
+    assert len(header) == 1 and all(h in header[0] for h in ("levels", "ON/OFF", "E/cycle", "drift"))

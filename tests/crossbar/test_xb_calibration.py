@@ -57,7 +57,7 @@ def test_calibrated_output_is_the_gain_times_the_uncalibrated_one_through_the_ad
     x = torch.rand(64, 40, generator=gen(3))
     plain, _ = _outputs(periphery, device, w, x)
     calibrated, layer = _outputs(replace(periphery, column_calibration=True), device, w, x)
-    gains = layer.column_gain
+    gains = layer.array.column_gain
     assert gains is not None and gains.shape == (1, 2, 12)
     assert not torch.allclose(gains, torch.ones_like(gains), atol=1e-3)
     torch.testing.assert_close(calibrated, plain * gains[0][:, None, :], rtol=1e-4, atol=1e-5)
@@ -89,7 +89,7 @@ def test_random_programming_errors_leave_the_gains_unbiased() -> None:
     w[0, 0] = 1.0
     x = torch.rand(8, 300, generator=gen(8))
     _, layer = _outputs(Periphery(column_calibration=True), device, w, x, reps=1, scaling="layer")
-    assert float(layer.column_gain.mean()) == pytest.approx(1.0, abs=0.01)
+    assert float(layer.array.column_gain.mean()) == pytest.approx(1.0, abs=0.01)
 
 
 def test_hardware_aware_training_trains_through_the_calibrated_chip() -> None:

@@ -137,12 +137,12 @@ def test_layer_ir_drop_matches_exact_solver_per_tile() -> None:
     x = torch.rand(50, 24, generator=gen(5)) * 2 - 1
     with torch.no_grad():
         y = analog(x).double()
-    g = layer.g_current[0].double()  # (2, out, in)
+    g = layer.array.g_current[0].double()  # (2, out, in)
     r = periphery.wire_resistance_for(layer.table().g_max_S)
-    out_factor = (layer.w_scale / layer.table().top_delta_S).double()
+    out_factor = (layer.array.w_scale / layer.table().top_delta_S).double()
     expected = torch.zeros(50, 10, dtype=torch.float64) + lin.bias.detach().double()
-    for tile in layer.row_tiles:
-        for cs in layer.col_slices:
+    for tile in layer.grid.row_tiles:
+        for cs in layer.grid.col_slices:
             gp = g[0][cs, tile.rows].T
             gm = g[1][cs, tile.rows].T
             inter = torch.stack((gp, gm), dim=-1).reshape(gp.shape[0], -1)

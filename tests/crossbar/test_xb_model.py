@@ -9,6 +9,7 @@ from torch import nn
 from xb_helpers import RandomDrift, UniformDrift, gen, make_device
 
 from memtwin.crossbar import AnalogConv2d, AnalogLinear, NotProgrammedError, Periphery, convert
+from memtwin.crossbar.hwat import hwat_weights
 from memtwin.devices.model import Variability
 from memtwin.errors import ConfigError
 
@@ -121,11 +122,11 @@ def test_repetition_streams_independent_of_count(noisy_device) -> None:
         analog.drift_to(3600.0, compensate=False)
     with torch.no_grad():
         torch.testing.assert_close(five(x)[0], one(x), rtol=1e-5, atol=1e-6)
-    g1 = next(layer for _, layer in one.analog_layers()).g_current
-    g5 = next(layer for _, layer in five.analog_layers()).g_current
+    g1 = next(layer for _, layer in one.analog_layers()).array.g_current
+    g5 = next(layer for _, layer in five.analog_layers()).array.g_current
     assert torch.equal(g1[0], g5[0])
     other = convert(model, noisy_device).eval().program(seed=8)
-    assert not torch.equal(next(layer for _, layer in other.analog_layers()).g_programmed[0], g1[0])
+    assert not torch.equal(next(layer for _, layer in other.analog_layers()).array.g_programmed[0], g1[0])
 
 
 def test_not_programmed_error_in_eval(ideal_device) -> None:
@@ -153,8 +154,8 @@ def test_global_drift_compensation_removes_uniform_drift(noisy_device) -> None:
     assert (y_raw - y0).abs().max() > 0.05
     torch.testing.assert_close(y_back, y0)
     analog.drift_to(1e4, compensate=False)
-    layer = next(layer for _, layer in analog.analog_layers())
-    torch.testing.assert_close(layer.g_current, 0.7 * layer.g_programmed)
+    array = next(layer for _, layer in analog.analog_layers()).array
+    torch.testing.assert_close(array.g_current, 0.7 * array.g_programmed)
 
 
 def test_drift_with_device_drift_model(noisy_device) -> None:
@@ -164,12 +165,12 @@ def test_drift_with_device_drift_model(noisy_device) -> None:
 
     device = replace(noisy_device, drift={"kind": "power_law", "nu": 0.05})
     analog = convert(_mlp(), device).eval().program(seed=1, repetitions=2)
-    layer = next(layer for _, layer in analog.analog_layers())
+    array = next(layer for _, layer in analog.analog_layers()).array
     analog.drift_to(1e5, compensate=False)
-    g_a = layer.g_current.clone()
+    g_a = array.g_current.clone()
     analog.drift_to(1e5, compensate=False)
-    assert torch.equal(layer.g_current, g_a)  # same time, same stream
-    assert not torch.allclose(g_a, layer.g_programmed)
+    assert torch.equal(array.g_current, g_a)  # same time, same stream
+    assert not torch.allclose(g_a, array.g_programmed)
 
 
 def test_hwat_forward_is_noisy_and_differentiable(noisy_device) -> None:
@@ -234,12 +235,12 @@ def test_calibrate_with_data_then_fast_path(noisy_device) -> None:
     x = torch.randn(64, 20, generator=gen(11))
     analog.calibrate([x[:32], x[32:]])
     layer = next(layer for _, layer in analog.analog_layers())
-    assert layer.fold_w is not None  # frozen after explicit calibration
+    assert layer.fold.ready  # frozen after explicit calibration
     with torch.no_grad():
         y = analog(x)
     assert y.shape == (2, 64, 5)
     analog.calibrate()
-    assert layer.fold_w is None  # the next forwards calibrate again
+    assert not layer.fold.ready  # the next forwards calibrate again
 
 
 def test_weight_clipping_maps_outliers_to_top_level(ideal_device) -> None:
@@ -249,8 +250,8 @@ def test_weight_clipping_maps_outliers_to_top_level(ideal_device) -> None:
         lin.weight[0, 0] = 50.0  # outlier
     analog = convert(lin, ideal_device, weight_clip_sigma=2.5).eval().program(seed=0)
     layer = next(layer for _, layer in analog.analog_layers())
-    assert layer.w_scale.item() < 50.0
-    assert layer.pulses[0, 0, 0].item() == ideal_device.potentiation.levels - 1
+    assert layer.array.w_scale.item() < 50.0
+    assert layer.array.pulses[0, 0, 0].item() == ideal_device.potentiation.levels - 1
 
 
 def test_more_variability_means_more_error() -> None:
@@ -304,7 +305,7 @@ def test_identity_skip_around_first_analog_layer_falls_back(noisy_device) -> Non
     assert y5.shape == (5, 7, 2)
     assert five._expand_at_input  # switched for good
     layer = next(layer for _, layer in five.analog_layers())
-    assert layer._calib_seen == 1  # the failed attempt was undone
+    assert layer.ranges.seen == 1  # the failed attempt was undone
     torch.testing.assert_close(y5[0], y1, rtol=1e-5, atol=1e-5)
 
 
@@ -355,7 +356,7 @@ def test_hwat_jacobian_equals_autograd_through_programming(mode: str) -> None:
     )
     probe = torch.randn(1, 9, 15, generator=gen(41))
 
-    w_eff, _, _ = layer.hwat_weights(make_generator("cpu", 99))
+    w_eff, _, _ = hwat_weights(layer, make_generator("cpu", 99))
     (w_eff * probe).sum().backward()
     assert layer.weight.grad is not None
     grad = layer.weight.grad.clone()
@@ -368,7 +369,7 @@ def test_hwat_jacobian_equals_autograd_through_programming(mode: str) -> None:
     pulses = torch.stack((n_plus, n_minus))
     draws = draw_devices(tuple(pulses.shape), var, make_generator("cpu", 99), pair_shared_update=True)
     g = program_conductances(pulses, table, var, draws)
-    ref, _ = layer._effective(g[0][None], g[1][None])
+    ref = layer.array.effective(g[0][None], g[1][None]).w_eff
     (ref * probe).sum().backward()
     torch.testing.assert_close(w_eff.detach(), ref.detach())
     assert w.grad is not None
@@ -431,11 +432,11 @@ def test_hwat_noise_scale_widens_the_device_spread_in_training_only(noise_scale:
         lin.weight[:, 0] = 1.0  # ... under a column maximum at the top level (not measured)
     analog = convert(lin, device, Periphery.ideal(), hwat_noise_scale=noise_scale)
     layer = next(layer for _, layer in analog.analog_layers())
-    w_eff, _, _ = layer.hwat_weights(make_generator("cpu", 7))
+    w_eff, _, _ = hwat_weights(layer, make_generator("cpu", 7))
     rel = (w_eff.detach()[0, :, 1:] / (8 * 80e-6) - 1).flatten()  # G⁺ − G⁻ over its nominal 8 steps
     assert float(rel.std()) == pytest.approx(0.1 * noise_scale, rel=0.05, abs=1e-6)
     analog.eval().program(seed=3)
-    g = layer.g_current
+    g = layer.array.g_current
     assert g is not None
     programmed = (g[0, 0, :, 1:] - g[0, 1, :, 1:]) / (8 * 80e-6) - 1
     assert float(programmed.std()) == pytest.approx(0.1, rel=0.05)

@@ -8,7 +8,8 @@ from torch import nn
 from xb_helpers import gen, make_device
 
 from memtwin.crossbar import Periphery, convert
-from memtwin.crossbar.periphery import abs_percentile, balanced_slices, half_codes, quantize
+from memtwin.crossbar.converters import abs_percentile, half_codes, quantize
+from memtwin.crossbar.tiles import balanced_slices
 from memtwin.errors import ConfigError
 
 
@@ -113,9 +114,9 @@ def test_output_noise_statistics(ideal_device) -> None:
     with torch.no_grad():
         analog(x)  # calibrates
         layer = next(layer for _, layer in analog.analog_layers())
-        clean = x @ (layer.w_eff[0].T * (layer.w_scale / layer.table().top_delta_S))
+        clean = x @ (layer.array.w_eff[0].T * (layer.array.w_scale / layer.table().top_delta_S))
         noisy = analog(x)
-    expected = 0.05 * layer.out_range[0, 0] * (layer.w_scale / layer.table().top_delta_S)
+    expected = 0.05 * layer.ranges.out_range[0, 0] * (layer.array.w_scale / layer.table().top_delta_S)
     measured = (noisy - clean).std(dim=0)
     assert torch.allclose(measured, expected, rtol=0.08)  # 4000 samples: std error ~1.1 %
 
@@ -132,7 +133,7 @@ def test_read_noise_statistics(device_factory) -> None:
     with torch.no_grad():
         y = analog(torch.ones(20_000, 1))
     layer = next(layer for _, layer in analog.analog_layers())
-    g = layer.g_current[0, :, 0, 0]
+    g = layer.array.g_current[0, :, 0, 0]
     expected = 0.02 * g.pow(2).sum().sqrt() / layer.table().top_delta_S
     assert abs(y.std().item() / expected.item() - 1) < 0.03
     assert abs(y.mean().item() - 1.0) < 5 * expected.item() / 141

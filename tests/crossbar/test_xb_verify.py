@@ -8,7 +8,8 @@ import pytest
 import torch
 from xb_helpers import gen, make_device
 
-from memtwin.crossbar import AnalogLinear, Periphery
+from memtwin.crossbar import AnalogConfig, AnalogLinear, Periphery
+from memtwin.crossbar.hwat import hwat_weights
 from memtwin.crossbar.programming import DeviceDraws, LevelTable, draw_devices, program_conductances
 from memtwin.crossbar.verify import (
     extended_delta_magnitudes,
@@ -136,10 +137,11 @@ def test_layer_with_verify_recovers_the_step_spread(noisy_device) -> None:
     torch.nn.init.uniform_(lin.weight, -1.0, 1.0, generator=gen(5))
 
     def rel_error(periphery: Periphery) -> float:
-        layer = AnalogLinear.from_digital(lin, device, periphery)
+        layer = AnalogLinear.from_digital(lin, AnalogConfig(device, periphery))
         layer.program(seed=2)
-        assert layer.w_eff is not None and layer.w_scale is not None
-        w = layer.w_eff[0] * (layer.w_scale / layer.table().top_delta_S)[:, None]
+        w_eff, w_scale = layer.array.w_eff, layer.array.w_scale
+        assert w_eff is not None and w_scale is not None
+        w = w_eff[0] * (w_scale / layer.table().top_delta_S)[:, None]
         return ((w - lin.weight).pow(2).mean() / lin.weight.pow(2).mean()).sqrt().item()
 
     open_loop = rel_error(Periphery.ideal())
@@ -158,8 +160,8 @@ def test_hwat_weights_under_verify_carry_the_nominal_slope(device_factory) -> No
 
     def weight_grad(variability: Variability, periphery: Periphery) -> torch.Tensor:
         device = device_factory(levels=16, step_S=81e-6, sigma_S=23.7e-6, variability=variability)
-        layer = AnalogLinear.from_digital(lin, device, periphery)
-        w_eff, _, _ = layer.hwat_weights(gen(7))
+        layer = AnalogLinear.from_digital(lin, AnalogConfig(device, periphery))
+        w_eff, _, _ = hwat_weights(layer, gen(7))
         w_eff.sum().backward()
         assert layer.weight.grad is not None
         return layer.weight.grad

@@ -64,7 +64,7 @@ def test_levels_from_the_fit_on_pulse_numbers() -> None:
     assert d.name == "D7"
     assert d.variability == Variability()  # the paper's 30 % baseline
     # No retention data: the paper's worst case, the same drift the CLI picks for the same file.
-    assert d.drift["kind"] == "reram-wan2022"
+    assert d.drift.kind == "reram-wan2022"
     assert "worst-case ReRAM drift" in d.notes and "30 % baseline" in d.notes
     assert d.pulse_scheme.max_voltage_V == 0.9
     assert d.pulse_scheme.energy_per_cycle_J == 2.0e-8 and d.pulse_scheme.energy_per_cycle_std_J == 1.0e-9
@@ -103,7 +103,7 @@ def test_json_path_object_and_device_set(tmp_path: Path) -> None:
     path = tmp_path / "characterization.json"
     path.write_text(json.dumps(_char()))
     from_path = DeviceModel.from_characterization(path, name="mine", drift="hfs2-retention")
-    assert from_path.name == "mine" and from_path.drift["kind"] == "hfs2-retention"
+    assert from_path.name == "mine" and from_path.drift.kind == "hfs2-retention"
 
     class Result:
         def to_dict(self) -> dict[str, Any]:

@@ -49,13 +49,13 @@ def test_hfs2_preset_has_the_papers_numbers() -> None:
     # assumptions are written down
     assert dep.g_levels_S[0] == pot.g_levels_S[-1]
     assert "2450 uS" in d.notes and "Assumed" in d.notes
-    assert d.drift["kind"] == "reram-wan2022-aihwkit"
+    assert d.drift.kind == "reram-wan2022-aihwkit"
 
 
 def test_hfs2_drift_alternatives() -> None:
-    assert preset("hfs2-xhameni2025", drift="hfs2-retention").drift["kind"] == "hfs2-retention"
+    assert preset("hfs2-xhameni2025", drift="hfs2-retention").drift.kind == "hfs2-retention"
     spec = {"kind": "reram-wan2022", "spread": "total"}
-    assert preset("hfs2-xhameni2025", drift=spec).drift["spread"] == "total"
+    assert preset("hfs2-xhameni2025", drift=spec).drift.to_dict()["spread"] == "total"
     with pytest.raises(ConfigError, match="drift.kind"):
         preset("hfs2-xhameni2025", drift="sometimes")
 
@@ -66,7 +66,7 @@ def test_reram_wan2022_preset() -> None:
     # programming sigma at the top level = 1 s polynomial at x = 1, in uS for the 40 uS device
     at_top = 0.348 + 16.030 - 43.853 + 45.393 - 16.815
     assert math.isclose(d.potentiation.sigma_S[-1], at_top * 1e-6, rel_tol=1e-9)
-    assert d.variability.d2d_update == 0.0 and d.drift["kind"] == "reram-wan2022"
+    assert d.variability.d2d_update == 0.0 and d.drift.kind == "reram-wan2022"
     assert "Nature 608" in d.citation
 
 
@@ -76,10 +76,16 @@ def test_ideal_preset() -> None:
     assert set(d.potentiation.sigma_S) == {0.0} and set(d.depression.sigma_S) == {0.0}
     v = d.variability
     assert (v.d2d_update, v.d2d_bounds, v.d2d_offset, v.read_noise_rel) == (0.0, 0.0, 0.0, 0.0)
-    assert d.drift == {"kind": "none"}
+    assert d.drift.to_dict() == {"kind": "none"}
 
 
-def test_presets_are_independent_copies() -> None:
+def test_a_preset_cannot_be_changed_behind_its_back() -> None:
+    import dataclasses
+
     a = preset("hfs2-xhameni2025")
-    a.drift["kind"] = "mutated"
-    assert preset("hfs2-xhameni2025").drift["kind"] == "reram-wan2022-aihwkit"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.drift.kind = "mutated"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.drift.beyond = "extrapolate"  # type: ignore[misc]
+    assert preset("hfs2-xhameni2025").drift.kind == "reram-wan2022-aihwkit"
+    assert hash(a) == hash(preset("hfs2-xhameni2025"))  # a frozen, hashable value

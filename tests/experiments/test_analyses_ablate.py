@@ -11,18 +11,20 @@ import pytest
 
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import ModeLevels, preset
+from memtwin.devices.drift_file import resolve_drift
+from memtwin.devices.transforms import resample_on_curve
 from memtwin.experiments.ablate import (
     CONTINUOUS_LEVELS,
-    NONIDEALITIES,
     ablate,
     ablation_items,
     configurations,
-    present_nonidealities,
-    resample_on_curve,
     summarize_ablation,
 )
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.executors import make_executor
+from memtwin.experiments.knobs import effect_knobs
+from memtwin.experiments.knobs import present_effects as present_nonidealities
+from memtwin.report import present_run
 
 DEVICE_ITEMS = ("c2c_noise", "d2d_variation", "finite_levels", "drift")
 PERIPHERY_ITEMS = ("dac", "adc", "ir_drop")
@@ -48,12 +50,12 @@ def items(summary: dict) -> dict[str, dict]:
 # ------------------------------------------------------------------------------ configurations
 def test_off_and_alone_configurations_touch_only_their_own_effect() -> None:
     device, periphery = preset("hfs2-xhameni2025"), Periphery.paper()
-    configs = configurations(device, periphery)
+    configs = {c.label: (c.device, c.periphery) for c in configurations(device, periphery)}
     ideal_dev, ideal_per = configs["ideal"]
     assert ideal_dev.variability.d2d_update == ideal_dev.variability.d2d_bounds == 0
     assert max(ideal_dev.potentiation.sigma_S) == 0
     assert ideal_dev.potentiation.levels == CONTINUOUS_LEVELS
-    assert ideal_dev.drift == {"kind": "none"}
+    assert ideal_dev.drift.to_dict() == resolve_drift("none")
     assert (ideal_per.dac_bits, ideal_per.adc_bits, ideal_per.wire_resistance_ohm) == (None, None, 0.0)
 
     off_d2d, _ = configs["off:d2d_variation"]
@@ -63,9 +65,14 @@ def test_off_and_alone_configurations_touch_only_their_own_effect() -> None:
     assert alone_adc_dev == ideal_dev
     # Stripping in another order gives the same ideal configuration.
     dev, per = device, periphery
-    for item in reversed([n for n in NONIDEALITIES if n.core]):
-        dev, per = item.strip(dev, per)
+    for item in reversed([k for k in effect_knobs() if k.core]):
+        assert item.off is not None
+        dev, per = item.off(dev, per)
     assert (dev, per) == configs["ideal"]
+    # Every configuration is told apart by what it is, not by parsing its label.
+    settings = [(c.setting, c.item) for c in configurations(device, periphery)]
+    assert settings[:3] == [("full", None), ("ideal", None), ("off", "c2c_noise")]
+    assert ("alone", "d2d_variation") in settings
 
 
 def test_resampling_keeps_the_level_curve_and_range() -> None:
@@ -89,7 +96,9 @@ def test_presence_of_each_effect() -> None:
 def test_ideal_device_costs_nothing(tmp_path: Path) -> None:
     cfg = quick(device="ideal")  # paper periphery: 8-bit converters and IR drop remain
     with make_executor("serial") as ex:
-        results = ablate(cfg, tmp_path / "run", variant="baseline", executor=ex, progress=False)
+        results = ablate(
+            cfg, tmp_path / "run", variant="baseline", executor=ex, progress=False, present=present_run
+        )
     assert results["times_s"] == [0.0, 1.0]  # just programmed, and the protocol's last time
     summary = at(results, 1.0)
     table = items(summary)
@@ -149,16 +158,16 @@ def _synthetic_rows(off: dict[str, list[float]], alone: dict[str, list[float]]) 
     """Rows of a fake ablation on the HfS2 items (digital accuracy 1.0): full 0.90, ideal 1.00, and the
     given accuracies for some items; the other items change nothing."""
     reps = len(next(iter(off.values())))
-    names = [n.name for n in ablation_items(preset("hfs2-xhameni2025"), Periphery.paper())]
-    rows = [
-        {"config": "full", "mode": "potentiation", "accuracies": [0.90] * reps},
-        {"config": "ideal", "mode": "potentiation", "accuracies": [1.0] * reps},
-    ]
+    names = [k.effect for k in ablation_items(preset("hfs2-xhameni2025"), Periphery.paper())]
+
+    def row(setting: str, item: str | None, accuracies: list[float]) -> dict:
+        return {"setting": setting, "item": item, "mode": "potentiation", "accuracies": accuracies}
+
+    rows = [row("full", None, [0.90] * reps), row("ideal", None, [1.0] * reps)]
     for n in names:
-        rows.append({"config": f"off:{n}", "mode": "potentiation", "accuracies": off.get(n, [0.90] * reps)})
-        rows.append(
-            {"config": f"alone:{n}", "mode": "potentiation", "accuracies": alone.get(n, [1.0] * reps)}
-        )
+        assert n is not None
+        rows.append(row("off", n, off.get(n, [0.90] * reps)))
+        rows.append(row("alone", n, alone.get(n, [1.0] * reps)))
     return rows
 
 

@@ -88,18 +88,16 @@ def test_periphery_flag_takes_a_verify_suffix() -> None:
 
 
 def test_sweep_open_loop_against_verify_from_the_command_line(tmp_path: Path) -> None:
-    """periphery.program_verify swept over 0 / 1 on one HWAT network: with the device-to-device spread
+    """program_verify swept over 0 / 1 on one HWAT network: with the device-to-device spread
     raised to 50 % the verified chip must read at least as well as the open-loop one."""
     out = tmp_path / "pv"
     args = ["sweep", "--epochs", "2", "--repetitions", "2", "--modes", "potentiation",
-            "--parameter", "periphery.program_verify", "--values", "0,1", "--hwat", "once",
+            "--parameter", "program_verify", "--values", "0,1", "--hwat", "once",
             "--periphery", "ideal", "--time", "0", "--out", str(out), "--json"]  # fmt: skip
     config = tmp_path / "d2d.toml"
     config.write_text('task = "digits"\nd2d = 0.5\n')
     result = runner.invoke(app, [*args, "--config", str(config)])
     assert result.exit_code == 0, result.output
     rows = {r["value"]: r for r in json.loads(result.output)["analog"]}
-    assert set(rows) == {0.0, 1.0} and all(
-        r["parameter"] == "periphery.program_verify" for r in rows.values()
-    )
+    assert set(rows) == {0.0, 1.0} and all(r["parameter"] == "program_verify" for r in rows.values())
     assert rows[1.0]["accuracy_mean"] >= rows[0.0]["accuracy_mean"]

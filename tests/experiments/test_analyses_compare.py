@@ -12,11 +12,13 @@ import pytest
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import preset
 from memtwin.errors import ConfigError
-from memtwin.experiments import jobs as jobs_module
+from memtwin.experiments import evaluate as evaluate_module
 from memtwin.experiments.compare import compare_devices, loss_of, simulated_nonidealities
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.executors import make_executor
+from memtwin.experiments.run import run_experiment
 from memtwin.experiments.runfolder import RUNNING
+from memtwin.report import present_run
 
 NOISY = "reram-array-hfo2-aihwkit"  # 5 levels, 71 % update spread
 
@@ -28,7 +30,9 @@ def test_two_devices_side_by_side(tmp_path: Path) -> None:
     cfg = replace(cfg, digital=cfg.digital.replace(epochs=3))
     out = tmp_path / "run"
     with make_executor("serial") as ex:
-        results = compare_devices(cfg, out, ["ideal", NOISY], executor=ex, progress=False)
+        results = compare_devices(
+            cfg, out, ["ideal", NOISY], executor=ex, progress=False, present=present_run
+        )
     names = [d["name"] for d in results["devices"]]
     assert names == ["ideal", NOISY]
     assert {r["device"] for r in results["analog"]} == set(names)
@@ -77,10 +81,40 @@ def test_a_killed_comparison_resumes_without_recomputing(
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a finished job was evaluated again")
 
-    monkeypatch.setattr(jobs_module, "evaluate_protocol", boom)
+    monkeypatch.setattr(evaluate_module, "evaluate_protocol", boom)
     with make_executor("serial") as ex:
         with pytest.raises(ConfigError, match="other settings"):
             compare_devices(cfg, out, ["ideal"], executor=ex, progress=False)
         again = compare_devices(cfg, out, ["ideal", "hfs2-xhameni2025"], executor=ex, progress=False)
     assert again["analog"] == first["analog"]
     assert json.loads((out / "status.json").read_text())["state"] == "complete"
+
+
+def test_a_comparison_starts_from_the_network_another_run_trained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = ExperimentConfig.for_task(
+        "digits", repetitions=1, times_s=(1.0,), modes=("potentiation",), variants=("baseline",)
+    )
+    cfg = replace(cfg, digital=cfg.digital.replace(epochs=2))
+    evaluation = run_experiment(cfg, tmp_path / "eval", progress=False)
+    resumed = []
+    real_train = evaluate_module.train
+
+    def counting_train(*args: object, **kwargs: object) -> object:
+        result = real_train(*args, **kwargs)  # type: ignore[arg-type]
+        resumed.append(result.resumed_from_epoch)
+        return result
+
+    monkeypatch.setattr(evaluate_module, "train", counting_train)
+    with make_executor("serial") as ex:
+        results = compare_devices(
+            cfg, tmp_path / "cmp", ["hfs2-xhameni2025"], executor=ex, progress=False,
+            checkpoints_from=tmp_path / "eval",
+        )  # fmt: skip
+    assert resumed == [cfg.digital.epochs]  # the digital network came from the evaluation, untrained
+    assert results["digital_accuracy"] == evaluation["digital_accuracy"]
+    # The same device, network, seed and protocol: the comparison programs the evaluation's very chips.
+    assert results["analog"][0]["accuracies"] == evaluation["analog"][0]["accuracies"]
+    stages = sorted(p.name for p in (tmp_path / "cmp" / "checkpoints").iterdir() if p.name != "jobs")
+    assert stages == ["digital"]

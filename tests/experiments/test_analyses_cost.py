@@ -43,7 +43,7 @@ def test_level_count_of_each_mode_sets_its_pulses() -> None:
     # 4 potentiation levels (L-1 = 3) and 8 depression levels (L-1 = 7): 3 + round(1.2)=1 + 3 + 0 = 7
     # and 7 + round(2.8)=3 + 7 + 0 = 17.
     device = preset("hfs2-xhameni2025")
-    from memtwin.experiments.ablate import resample_on_curve
+    from memtwin.devices.transforms import resample_on_curve
 
     device = replace(
         device,

@@ -1,5 +1,6 @@
-"""Evaluation jobs: one digital training per analysis, the same numbers on every executor, cached
-results that let a killed analysis resume without recomputing finished jobs."""
+"""Evaluation jobs and the analysis driver: one digital training per analysis, the same numbers on every
+executor, jobs of identical content evaluated once, cached results that let a killed analysis resume
+without recomputing finished jobs."""
 
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ import pytest
 
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import preset
-from memtwin.experiments import jobs as jobs_module
+from memtwin.errors import ConfigError
+from memtwin.experiments import evaluate as evaluate_module
+from memtwin.experiments.analysis import Evaluations, Prepared, prepare_analysis
 from memtwin.experiments.config import ExperimentConfig
-from memtwin.experiments.executors import make_executor
-from memtwin.experiments.jobs import (
-    EvalJob,
-    PreparedAnalysis,
-    mean_se,
-    paired_difference,
-    prepare_analysis,
-    run_eval_job,
-    run_jobs,
-)
+from memtwin.experiments.evaluate import AnalogRow, EvalJob, run_eval_job
+from memtwin.experiments.executors import Executor, make_executor
+from memtwin.experiments.stats import mean_se, paired_difference
+
+PreparedAnalysis = Prepared
+
+
+def run_jobs(executor: Executor | None, jobs: list[EvalJob], progress: bool = False) -> list[dict]:
+    return Evaluations(executor, progress=progress).run(jobs)
 
 
 def quick(**changes: object) -> ExperimentConfig:
@@ -90,7 +92,7 @@ def test_a_finished_job_is_not_recomputed(
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cached job was evaluated again")
 
-    monkeypatch.setattr(jobs_module, "evaluate_protocol", boom)
+    monkeypatch.setattr(evaluate_module, "evaluate_protocol", boom)
     assert run_eval_job(job)["rows"] == first["rows"]
     # A different job in the same folder (other seed) is not served from the cache.
     with pytest.raises(AssertionError, match="evaluated again"):
@@ -107,13 +109,49 @@ def test_job_key_depends_on_content_not_paths(prepared: PreparedAnalysis) -> Non
 
 def test_duplicate_job_names_are_refused(prepared: PreparedAnalysis) -> None:
     job = prepared.job("same", preset("ideal"), Periphery.ideal())
-    with make_executor("serial") as ex, pytest.raises(ValueError, match="unique"):
-        run_jobs(ex, [job, job], progress=False)
+    other = prepared.job("same", preset("ideal"), Periphery.paper())
+    with make_executor("serial") as ex, pytest.raises(ConfigError, match="unique"):
+        run_jobs(ex, [job, other], progress=False)
+
+
+def test_jobs_of_the_same_content_are_evaluated_once(
+    prepared: PreparedAnalysis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = replace(prepared.job("a", preset("ideal"), Periphery.ideal()), work_dir=str(tmp_path / "a"))
+    twin = replace(job, name="b", labels={"why": "another name, the same evaluation"})
+    calls = []
+    real = evaluate_module.evaluate_protocol
+
+    def counting(*args: object, **kwargs: object) -> list[AnalogRow]:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate_module, "evaluate_protocol", counting)
+    evaluations = Evaluations(None, progress=False)
+    first, second = evaluations.run([job, twin])
+    assert len(calls) == 1 and first is second
+    assert evaluations.run([twin])[0] is first and evaluations[job] is first  # and never again
+    assert len(calls) == 1
+
+
+def test_an_error_in_this_process_propagates_as_it_is(
+    prepared: PreparedAnalysis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("out of memory on the chip")
+
+    monkeypatch.setattr(evaluate_module, "evaluate_protocol", crash)
+    job = replace(prepared.job("x", preset("ideal"), Periphery.ideal()), work_dir=str(tmp_path / "x"))
+    with pytest.raises(RuntimeError, match="out of memory"):
+        run_jobs(None, [job])
 
 
 def test_statistics_helpers_match_hand_computed_values() -> None:
     m, sd, se = mean_se([1.0, 2.0, 3.0, 4.0])
     assert (m, sd, se) == pytest.approx((2.5, 1.2909944, 0.6454972))
     assert mean_se([5.0]) == (5.0, 0.0, 0.0)
+    # An accuracy row's std is the same sample standard deviation.
+    row = AnalogRow("potentiation", "baseline", 0.0, (0.01, 0.02, 0.03, 0.04))
+    assert (row.accuracy_mean, row.accuracy_std) == pytest.approx((0.025, 0.012909944))
     # Paired: a constant offset has zero standard error even though each sample varies a lot.
     assert paired_difference([10.0, 20.0, 30.0], [9.0, 19.0, 29.0]) == pytest.approx((1.0, 0.0))

@@ -12,6 +12,7 @@ import pytest
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.executors import make_executor
 from memtwin.experiments.tolerance import LossPoint, search_threshold, tolerance
+from memtwin.report import present_run
 
 
 class Fake:
@@ -84,7 +85,7 @@ def test_real_search_writes_a_run_folder(tmp_path: Path) -> None:
     with make_executor("serial") as ex:
         results = tolerance(
             cfg, tmp_path / "run", budget=1.0, parameters=("d2d",), grids={"d2d": (0.0, 0.6, 1.2)},
-            variant="baseline", rounds=1, points_per_round=1, executor=ex, progress=False,
+            variant="baseline", rounds=1, points_per_round=1, executor=ex, progress=False, present=present_run,
         )  # fmt: skip
     (found,) = results["thresholds"]
     assert found["parameter"] == "d2d" and found["device_value"] == pytest.approx(0.3)

@@ -11,7 +11,9 @@ from memtwin.crossbar.periphery import Periphery
 from memtwin.errors import ConfigError
 from memtwin.experiments import evaluate as evaluate_module
 from memtwin.experiments.config import ExperimentConfig, SweepConfig
+from memtwin.experiments.executors import make_executor
 from memtwin.experiments.run import run_experiment
+from memtwin.report import present_run
 
 
 def quick(**changes) -> ExperimentConfig:
@@ -31,7 +33,7 @@ def test_ideal_hardware_reproduces_the_digital_accuracy(tmp_path):
 
 def test_run_folder_holds_every_result(tmp_path):
     out = tmp_path / "run"
-    results = run_experiment(quick(), out, progress=False)
+    results = run_experiment(quick(), out, progress=False, present=present_run)
     assert json.loads((out / "status.json").read_text())["state"] == "complete"
     on_disk = json.loads((out / "results.json").read_text())
     assert on_disk == json.loads(json.dumps(results))
@@ -70,7 +72,7 @@ def test_a_killed_run_is_not_complete_and_resumes(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("memtwin.experiments.run.evaluate_protocol", crash)
+    monkeypatch.setattr("memtwin.experiments.evaluate.evaluate_protocol", crash)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(cfg, out, progress=False)
     assert json.loads((out / "status.json").read_text())["state"] == "running"
@@ -110,7 +112,8 @@ def test_sweep_rows_carry_parameter_and_value(tmp_path):
         variants=("baseline",),
         sweep=SweepConfig("device.d2d", (0.0, 0.6), time_s=1.0),
     )
-    results = run_experiment(cfg, tmp_path / "sweep", progress=False)
+    with pytest.warns(DeprecationWarning, match="'d2d'"):  # the old name still works
+        results = run_experiment(cfg, tmp_path / "sweep", progress=False, present=present_run)
     assert [(r["parameter"], r["value"]) for r in results["analog"]] == [
         ("device.d2d", 0.0),
         ("device.d2d", 0.6),
@@ -153,9 +156,10 @@ def test_sweep_with_hwat_once_reuses_the_evaluations_networks(tmp_path):
     # nothing; at the nominal value (the preset's 30 %) it programs the very same chips as the evaluation.
     base = quick(modes=("potentiation",), variants=("hwat_gdc",), times_s=(1.0,))
     evaluation = run_experiment(base, tmp_path / "eval", progress=False)
-    sweep_cfg = replace(base, sweep=SweepConfig("device.d2d", (0.0, 0.3), time_s=1.0, hwat="once"))
+    sweep_cfg = replace(base, sweep=SweepConfig("d2d", (0.0, 0.3), time_s=1.0, hwat="once"))
     swept = run_experiment(sweep_cfg, tmp_path / "sweep", progress=False, checkpoints_from=tmp_path / "eval")
-    stages = sorted(p.name for p in (tmp_path / "sweep" / "checkpoints").iterdir())
+    # (checkpoints/jobs holds each job's cached rows, not networks)
+    stages = sorted(p.name for p in (tmp_path / "sweep" / "checkpoints").iterdir() if p.name != "jobs")
     assert stages == ["digital", "hwat-potentiation"]
     for stage in stages:  # imported, not trained again (which, seeded, would give the same numbers)
         mine, theirs = (tmp_path / run / "checkpoints" / stage / "last.pt" for run in ("sweep", "eval"))
@@ -178,6 +182,30 @@ def test_imported_checkpoints_of_another_training_are_refused(tmp_path):
 def test_checkpoints_from_a_folder_that_is_no_run(tmp_path):
     with pytest.raises(ConfigError, match="no config.toml"):
         run_experiment(quick(), tmp_path / "c", progress=False, checkpoints_from=tmp_path / "nothing")
+
+
+def test_the_numbers_do_not_depend_on_the_executor(tmp_path):
+    # The same evaluation and sweep in this process, serially and on a pool of two workers.
+    base = quick(modes=("potentiation",), times_s=(1.0,))
+    runs = {
+        "evaluate": base,
+        "sweep": replace(base, variants=("baseline",), sweep=SweepConfig("d2d", (0.0, 0.5), time_s=1.0)),
+    }
+    for name, cfg in runs.items():
+        inline = run_experiment(cfg, tmp_path / f"{name}-inline", progress=False)
+        with make_executor("serial") as ex:
+            serial = run_experiment(cfg, tmp_path / f"{name}-serial", progress=False, executor=ex)
+        with make_executor("local", workers=2) as ex:
+            pooled = run_experiment(cfg, tmp_path / f"{name}-local", progress=False, executor=ex)
+        assert serial["analog"] == inline["analog"] == pooled["analog"], name
+        assert pooled["executor"] == {"kind": "local", "workers": 2} and "executor" not in inline
+
+
+def test_invalid_sweep_values_leave_no_run_folder(tmp_path):
+    cfg = quick(sweep=SweepConfig("levels", (1.0,)))
+    with pytest.raises(ConfigError, match="levels"):
+        run_experiment(cfg, tmp_path / "never", progress=False)
+    assert not (tmp_path / "never").exists()
 
 
 def test_sweep_hwat_choice_is_validated():

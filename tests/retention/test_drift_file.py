@@ -10,7 +10,7 @@ import pytest
 
 from memtwin.cli.options import config_from_flags
 from memtwin.devices import DeviceModel, preset, read_drift_file, resolve_drift, write_drift_file
-from memtwin.devices.drift import PowerLawDrift
+from memtwin.devices.drift import PowerLawDrift, build_drift
 from memtwin.errors import ConfigError
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import resolve_device, resolve_device_source
@@ -37,7 +37,7 @@ def test_drift_table_and_bare_table(tmp_path: Path) -> None:
     # A device TOML carries a [drift] table too: its drift can be borrowed.
     device_toml = tmp_path / "dev.toml"
     preset("hfs2-xhameni2025").to_toml(device_toml)
-    assert read_drift_file(device_toml) == preset("hfs2-xhameni2025").drift
+    assert read_drift_file(device_toml) == preset("hfs2-xhameni2025").drift.to_dict()
 
 
 def test_write_round_trip_with_comment(tmp_path: Path) -> None:
@@ -82,23 +82,23 @@ def test_python_api_on_a_device(tmp_path: Path) -> None:
     path = write_drift_file(tmp_path / "d.toml", SPEC)
     base = preset("hfs2-xhameni2025")
     device = replace(base, drift=read_drift_file(path))
-    assert device.drift == SPEC and isinstance(device.drift_model(), PowerLawDrift)
+    assert device.drift.to_dict() == SPEC and isinstance(device.drift, PowerLawDrift)
     built = DeviceModel(
         name="x", potentiation=base.potentiation, depression=base.depression, drift=read_drift_file(path)
     )
-    assert built.drift_model() == PowerLawDrift(nu=0.0123, nu_std=0.004)
+    assert build_drift(built.drift) == PowerLawDrift(nu=0.0123, nu_std=0.004)
 
 
 def test_resolve_device_and_experiment_config(tmp_path: Path) -> None:
     path = write_drift_file(tmp_path / "d.toml", SPEC)
     # A preset with the file's drift; the kind form still works as before.
-    assert resolve_device("hfs2-xhameni2025", drift=str(path)).drift == SPEC
-    assert resolve_device("hfs2-xhameni2025", drift="none").drift == {"kind": "none"}
+    assert resolve_device("hfs2-xhameni2025", drift=str(path)).drift.to_dict() == SPEC
+    assert resolve_device("hfs2-xhameni2025", drift="none").drift.to_dict() == {"kind": "none"}
     # A measured device: the file replaces the worst-case default.
     from memtwin.data import example_csv_path
 
     measured = resolve_device_source(str(example_csv_path()), drift=str(path))
-    assert measured.device.drift == SPEC and measured.characterization is not None
+    assert measured.device.drift.to_dict() == SPEC and measured.characterization is not None
     # The CLI's --drift (options.config_from_flags) and the run's config.toml keep the path ...
     cfg = config_from_flags(ExperimentConfig(), drift=str(path))
     assert cfg.drift == str(path)
@@ -110,7 +110,7 @@ def test_resolve_device_and_experiment_config(tmp_path: Path) -> None:
     device = resolve_device_source(again.device, d2d=again.d2d, drift=again.drift).device
     device_toml = tmp_path / "device.toml"
     device.to_toml(device_toml)
-    assert DeviceModel.from_toml(device_toml).drift == SPEC
+    assert DeviceModel.from_toml(device_toml).drift.to_dict() == SPEC
     assert "nu_std = 0.004" in device_toml.read_text()
 
 
@@ -121,4 +121,4 @@ def test_session_resolves_the_drift_file(tmp_path: Path) -> None:
     path = write_drift_file(tmp_path / "d.toml", SPEC)
     cfg = ExperimentConfig(task="digits", drift=str(path), subset=50, test_subset=50, device_kind="cpu")
     session = Session.open(cfg, tmp_path / "checkpoints", progress=False)
-    assert session.device.drift == SPEC
+    assert session.device.drift.to_dict() == SPEC

@@ -62,7 +62,9 @@ def test_killed_run_resumes_to_identical_weights(digits: TaskData, tmp_path: Pat
     aug = Compose((RandomHorizontalFlip(0.5), RandomAffine(degrees=10, zoom=(1.0, 1.1), translate=0.1)))
 
     reference = _tiny_resnet()
-    full = train(reference, data, cfg, tmp_path / "full", device="cpu", progress=False, augmentation=aug)
+    full = train(
+        reference, data, cfg, tmp_path / "full", torch_device="cpu", progress=False, augmentation=aug
+    )
 
     def kill_after_two(rec: EpochRecord) -> None:
         if rec.epoch == 2:
@@ -135,7 +137,7 @@ def test_training_leaves_global_rng_alone(digits: TaskData) -> None:
     data = subset_task(digits, 100, 50)
     torch.manual_seed(1)
     before = torch.get_rng_state()
-    train(build_network("digits", seed=0), data, TrainConfig(epochs=1), device="cpu", progress=False)
+    train(build_network("digits", seed=0), data, TrainConfig(epochs=1), torch_device="cpu", progress=False)
     assert torch.equal(before, torch.get_rng_state())
 
 
@@ -161,7 +163,7 @@ class _Stacked(nn.Module):
 def test_stacked_outputs_give_per_repetition_accuracy(digits: TaskData) -> None:
     data = subset_task(digits, 300, 100)
     model = _Stacked(build_network("digits", seed=0), reps=3)
-    result = train(model, data, TrainConfig(epochs=5, batch_size=32), device="cpu", progress=False)
+    result = train(model, data, TrainConfig(epochs=5, batch_size=32), torch_device="cpu", progress=False)
     acc = evaluate_accuracy(model, data.test_x, data.test_y, batch_size=33)
     assert isinstance(acc, torch.Tensor) and acc.shape == (3,)
     assert acc[1] == pytest.approx(float((data.test_y == 0).float().mean()))  # repetition 1 always says "0"
@@ -189,13 +191,15 @@ def test_per_epoch_evaluation_modes(digits: TaskData) -> None:
     data = subset_task(digits, 100, 50)
     cfg = TrainConfig(epochs=2, batch_size=50)
     with pytest.warns(MemtwinWarning, match="not programmed"):
-        auto = train(_NeedsProgramming(), data, cfg, device="cpu", progress=False)
+        auto = train(_NeedsProgramming(), data, cfg, torch_device="cpu", progress=False)
     assert all(math.isnan(r.test_accuracy) for r in auto.history)
     with pytest.raises(MemtwinError):
-        train(_NeedsProgramming(), data, cfg, device="cpu", progress=False, evaluate=True)
-    off = train(build_network("digits"), data, cfg, device="cpu", progress=False, evaluate=False)
+        train(_NeedsProgramming(), data, cfg, torch_device="cpu", progress=False, evaluate=True)
+    off = train(build_network("digits"), data, cfg, torch_device="cpu", progress=False, evaluate=False)
     assert math.isnan(off.test_accuracy)
-    own = train(build_network("digits"), data, cfg, device="cpu", progress=False, evaluate=lambda m, d: 0.25)
+    own = train(
+        build_network("digits"), data, cfg, torch_device="cpu", progress=False, evaluate=lambda m, d: 0.25
+    )
     assert [r.test_accuracy for r in own.history] == [0.25, 0.25]
 
 
@@ -207,16 +211,17 @@ def test_evaluate_restores_mode_and_validates(digits: TaskData) -> None:
         evaluate_accuracy(model, digits.test_x[:0], digits.test_y[:0])
 
 
-def test_progress_bar_runs(digits: TaskData, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_bar_runs_and_prints_no_line_per_epoch(
+    digits: TaskData, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     data = subset_task(digits, 100, 50)
-    train(
-        build_network("digits", seed=0),
-        data,
-        TrainConfig(epochs=1, batch_size=50),
-        device="cpu",
-        progress=True,
-    )
-    assert "epoch   1" in capsys.readouterr().out
+    args = (build_network("digits", seed=0), data, TrainConfig(epochs=3, batch_size=50))
+    train(*args, torch_device="cpu", progress=True, checkpoint_dir=tmp_path)
+    out = capsys.readouterr().out
+    assert "train digits" in out and "3/3" in out  # one bar for the stage
+    assert "epoch   1:" not in out and "epoch   2:" not in out  # not one line per epoch
+    train(*args, torch_device="cpu", progress=True, checkpoint_dir=tmp_path, resume=True)
+    assert "train digits" not in capsys.readouterr().out  # finished: no bar for work already done
 
 
 def test_config_validation_and_round_trip() -> None:
@@ -229,3 +234,24 @@ def test_config_validation_and_round_trip() -> None:
         TrainConfig.from_dict({"epochs": 3, "learning_rate": 0.1})
     with pytest.raises(ConfigError):
         default_train_config("imagenet")
+
+
+def test_the_old_device_keyword_still_works_with_a_warning(digits: TaskData) -> None:
+    # "device" means a DeviceModel in memtwin; the torch device is "torch_device" (device= for one release).
+    data = subset_task(digits, 100, 50)
+    cfg = TrainConfig(epochs=1)
+    new = train(build_network("digits", seed=0), data, cfg, torch_device="cpu", progress=False)
+    with pytest.warns(DeprecationWarning, match="torch_device"):
+        old = train(build_network("digits", seed=0), data, cfg, device="cpu", progress=False)
+    assert [r.train_loss for r in old.history] == [r.train_loss for r in new.history]
+    assert new.torch_device == "cpu"
+    with pytest.warns(DeprecationWarning, match="torch_device"):
+        assert old.device == "cpu"
+    with pytest.raises(TypeError, match="torch_device"):
+        train(build_network("digits"), data, cfg, torch_device="cpu", device="cpu", progress=False)
+    model = build_network("digits", seed=0)
+    with pytest.warns(DeprecationWarning, match="torch_device"):
+        by_old = evaluate_accuracies(model, data.test_x, data.test_y, device=torch.device("cpu"))
+    assert torch.equal(
+        by_old, evaluate_accuracies(model, data.test_x, data.test_y, torch_device=torch.device("cpu"))
+    )

@@ -97,45 +97,16 @@ def characterize(
     when no range qualifies.
     """
     crit = criteria or LinearRangeCriteria()
-    if device is not None:
-        table = table.for_device(device)
-    if len(table.devices) != 1:
-        raise MeasurementError(
-            "several devices in one table; characterize one (--device NAME, device= in Python) or use "
-            "characterize_devices()",
-            file=table.source,
-            column="device",
-            value=table.devices,
-        )
+    table = _one_device(table, device)
     name = table.devices[0]
-    missing = [p for p in PHASES if p not in table.phases()]
-    if missing:
-        raise MeasurementError(
-            f"device {name!r} has no {' or '.join(missing)} pulses",
-            file=table.source,
-            column="phase",
-            expected="both a potentiation and a depression ramp",
-        )
     stats = {p: phase_statistics(table, p) for p in PHASES}
-    grids = {
-        p: find_levels(
-            s.pulses,
-            s.mean_S,
-            s.sigma_S,
-            crit,
-            fixed=_range_for(linear_range, p),
-            phase=p,
-            source=table.source,
-        )
-        for p, s in stats.items()
-    }
+    grids = {p: _levels(s, crit, _range_for(linear_range, p), table.source) for p, s in stats.items()}
     residual = [p for p, g in grids.items() if g.sigma_source == FIT_RESIDUALS]
     if residual:
         _warn_single_cycle(name, table.source, residual, grids)
     pot, pot_bins = _phase_result(stats[POTENTIATION], grids[POTENTIATION], crit)
     dep, dep_bins = _phase_result(stats[DEPRESSION], grids[DEPRESSION], crit)
     bins = count_bins(pot_bins, pot.level_sigmas_S, dep_bins, dep.level_sigmas_S, crit)
-    all_sigmas = np.array(pot.level_sigmas_S + dep.level_sigmas_S)
     all_means = np.concatenate([stats[POTENTIATION].mean_S, stats[DEPRESSION].mean_S])
     finite = all_means[np.isfinite(all_means)]
     return Characterization(
@@ -146,13 +117,9 @@ def characterize(
         depression=dep,
         bins=bins,
         bits=to_bits(bins),
-        sigma_mean_S=float(np.nanmean(all_sigmas)),
+        sigma_mean_S=float(np.nanmean(np.array(pot.level_sigmas_S + dep.level_sigmas_S))),
         symmetry=slope_symmetry(pot.slope_S_per_pulse, dep.slope_S_per_pulse),
-        asymmetry={
-            "slope_ratio": slope_symmetry(pot.slope_S_per_pulse, dep.slope_S_per_pulse),
-            "level_mismatch": level_mismatch(pot.level_means_S, dep.level_means_S),
-            "curve_mismatch": curve_mismatch(stats[POTENTIATION].mean_S, stats[DEPRESSION].mean_S),
-        },
+        asymmetry=_asymmetry(pot, dep, stats),
         on_off_ratio=on_off_ratio(all_means),
         g_min_S=float(finite.min()),
         g_max_S=float(finite.max()),
@@ -160,6 +127,49 @@ def characterize(
         max_programming_voltage_V=max_programming_voltage(table),
         criteria=crit,
     )
+
+
+def _levels(
+    stats: PhaseStats, crit: LinearRangeCriteria, fixed: tuple[int, int] | None, source: str
+) -> LevelGrid:
+    """One phase's linear range and levels (``fixed``: the user's range instead of a search)."""
+    return find_levels(
+        stats.pulses, stats.mean_S, stats.sigma_S, crit, fixed=fixed, phase=stats.phase, source=source
+    )
+
+
+def _one_device(table: PulseTable, device: str | None) -> PulseTable:
+    """The table of the one device to characterize, which has both phases; else an error saying why."""
+    if device is not None:
+        table = table.for_device(device)
+    if len(table.devices) != 1:
+        raise MeasurementError(
+            "several devices in one table; characterize one (--device NAME, device= in Python) or use "
+            "characterize_devices()",
+            file=table.source,
+            column="device",
+            value=table.devices,
+        )
+    missing = [p for p in PHASES if p not in table.phases()]
+    if missing:
+        raise MeasurementError(
+            f"device {table.devices[0]!r} has no {' or '.join(missing)} pulses",
+            file=table.source,
+            column="phase",
+            expected="both a potentiation and a depression ramp",
+        )
+    return table
+
+
+def _asymmetry(
+    pot: PhaseCharacterization, dep: PhaseCharacterization, stats: dict[str, PhaseStats]
+) -> dict[str, float]:
+    """How potentiation and depression differ: slopes, level means and whole mean curves."""
+    return {
+        "slope_ratio": slope_symmetry(pot.slope_S_per_pulse, dep.slope_S_per_pulse),
+        "level_mismatch": level_mismatch(pot.level_means_S, dep.level_means_S),
+        "curve_mismatch": curve_mismatch(stats[POTENTIATION].mean_S, stats[DEPRESSION].mean_S),
+    }
 
 
 def _warn_single_cycle(name: str, source: str, phases: list[str], grids: dict[str, LevelGrid]) -> None:

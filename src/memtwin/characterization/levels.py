@@ -295,7 +295,20 @@ def find_levels(
         rng = r2_window(p, m, crit, phase=phase, source=source)
         grid = _grid(rng, m, _flat_sigma(p, m, rng), FIT_RESIDUALS, crit, phase=phase, source=source)
         return replace(grid, smoothing_pulses=block)
+    return _best_levels(p, m, s, crit, block, phase=phase, source=source)
 
+
+def _best_levels(
+    p: FloatArray,
+    m: FloatArray,
+    s: FloatArray,
+    crit: LinearRangeCriteria,
+    block: int,
+    *,
+    phase: str,
+    source: str | None,
+) -> LevelGrid:
+    """Several cycles: every pulse a level, or pulses grouped into levels, whichever gives more."""
     per_pulse: LevelGrid | None = None
     grouped: LevelGrid | None = None
     reasons: list[str] = []

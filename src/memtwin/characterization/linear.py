@@ -21,7 +21,7 @@ Definitions (documented because papers differ):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
@@ -56,12 +56,7 @@ class LinearRangeCriteria:
             raise ConfigError(f"sigma_pair must be 'mean' or 'max', got {self.sigma_pair!r}")
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "min_r2": self.min_r2,
-            "k_sigma": self.k_sigma,
-            "min_levels": self.min_levels,
-            "sigma_pair": self.sigma_pair,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -225,7 +220,6 @@ def fixed_linear_range(
     source: str | None = None,
 ) -> LinearRange:
     """Fit a range the user chose, ``first_pulse..last_pulse`` inclusive (no criteria are enforced)."""
-    crit = criteria or LinearRangeCriteria()
     p = np.asarray(pulses, dtype=float)
     m = np.asarray(mean, dtype=float)
     idx = {int(v): i for i, v in enumerate(p)}
@@ -246,7 +240,8 @@ def fixed_linear_range(
             value=(first_pulse, last_pulse),
             expected="every pulse of the range read in at least one cycle",
         )
-    ratio = step_separation(m, sigma, crit, ramp_direction(m))
+    # The criteria only set how the range's separation is reported (in σ), not the range.
+    ratio = step_separation(m, sigma, criteria or LinearRangeCriteria(), ramp_direction(m))
     return _make_range(p, m, ratio, a, b, automatic=False)
 
 

@@ -6,7 +6,7 @@ Each function documents its exact definition, since the literature uses several.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -185,13 +185,7 @@ class EnergyStats:
     method: str
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "mean": self.mean,
-            "std": self.std,
-            "cycles": self.cycles,
-            "per_pulse_mean": self.per_pulse_mean,
-            "method": self.method,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> EnergyStats:

@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "memtwin.cli.assess",
     "memtwin.cli.report",
     "memtwin.cli.analyses",
+    "memtwin.cli.cost",
     "memtwin.cli.devices",
     "memtwin.cli.retention",
 ]

@@ -11,22 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 import typer
 from rich.console import Console
 
 from memtwin.atomic import write_json_atomic
-from memtwin.characterization import LinearRangeCriteria
 from memtwin.cli import loading
-from memtwin.cli.characterize import (
-    KSigma,
-    LinearRangeFlag,
-    MinLevels,
-    MinR2,
-    _parse_range,
-    characterize_files,
-)
+from memtwin.cli.characterize import CriteriaFlags, characterize_files
+from memtwin.cli.flags import with_flags
 from memtwin.cli.options import DRIFT_HELP, parse_d2d
 from memtwin.data import example_csv_path
 from memtwin.experiments.compare import compare_devices
@@ -34,6 +27,7 @@ from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import ResolvedDevice, device_from_measurements
 from memtwin.experiments.executors import make_executor
 from memtwin.experiments.run import run_experiment
+from memtwin.report import present_run, write_report
 from memtwin.tasks.datasets import find_mnist_files, resolve_data_dir
 
 #: A protocol that finishes in minutes on a laptop CPU; the paper's full one is `memtwin evaluate`.
@@ -60,18 +54,15 @@ def quick_config(task: str, device: str, data_dir: Path | None, repetitions: int
 
 def add_comparison(out: Path, cfg: ExperimentConfig, presets: tuple[str, ...], quiet: bool) -> None:
     """Run the assessed device (its ``device.toml``, exactly as simulated) and ``presets`` through the
-    same protocol (in ``out/compare``, whose figures the report picks up), each with its own variability
-    and drift, and add a one-row-per-device summary to the assessment's results."""
-    compare_dir = out / "compare"
+    same protocol and the network the assessment trained (in ``out/compare``, whose figures the report
+    picks up), each with its own variability and drift, and add a one-row-per-device summary to the
+    assessment's results."""
     base = replace(cfg, d2d=None, drift=None)
-    results = compare_devices(
-        base,
-        compare_dir,
-        [str(out / "device.toml"), *presets],
-        executor=make_executor("serial"),
-        progress=not quiet,
-        overwrite=True,
-    )
+    with make_executor("serial") as executor:
+        results = compare_devices(
+            base, out / "compare", [str(out / "device.toml"), *presets], executor=executor,
+            progress=not quiet, overwrite=True, checkpoints_from=out, present=present_run,
+        )  # fmt: skip
     first = min(results["times_s"])
     rows = []
     for d in results["devices"]:
@@ -107,7 +98,7 @@ def describe_device(resolved: ResolvedDevice) -> str:
         )
     else:
         parts.append(f"device-to-device variation {100 * v.d2d_update:.3g} % (assumed)")
-    parts.append(f"drift {device.drift['kind']}")
+    parts.append(f"drift {device.key_figures()['drift']}")
     return "; ".join(parts)
 
 
@@ -121,26 +112,23 @@ def assess_files(
     repetitions: int,
     quiet: bool,
     overwrite: bool,
-    load_options: loading.LoadOptions | None = None,
-    criteria: LinearRangeCriteria | None = None,
-    linear_range: tuple[int, int] | None = None,
+    load: loading.LoadOptions | None = None,
+    criteria: CriteriaFlags | None = None,
     d2d: float | str | None = None,
     drift: str | None = None,
     console: Console | None = None,
 ) -> Path:
-    """Characterize → device model → train → HWAT → evaluate → report; returns the report's path.
+    """Characterize → device model → train → HWAT → evaluate → compare → report; returns the report's path.
 
     ``d2d``: None uses the spread measured over the files' devices when there are several (else the
     paper's assumed 30 %), ``"measured"`` demands it, a number sets it. ``drift``: a kind or a drift TOML
     (default: the worst case memtwin assumes for measured devices)."""
     console = console or Console(highlight=False, soft_wrap=True)
-    options = load_options or loading.LoadOptions()
-    table, found = characterize_files(
-        files, options, criteria or LinearRangeCriteria(), linear_range, console
-    )
+    load = load or loading.LoadOptions()
+    table, found = characterize_files(files, load, criteria or CriteriaFlags(), console)
     if d2d is None and found.device_to_device is not None:
         d2d = "measured"
-    chosen = options.device if options.device in found.results else None
+    chosen = load.device if load.device in found.results else None
     resolved = device_from_measurements(table, found, device=chosen, d2d=d2d, drift=drift)
     console.print(describe_device(resolved))
     device_spec = str((out / "characterization.json").resolve())
@@ -151,114 +139,92 @@ def assess_files(
         else quick_config(task, device_spec, data_dir, repetitions)
     )
     cfg = replace(cfg, d2d=d2d, drift=drift)
-    run_experiment(cfg, out, progress=not quiet, overwrite=overwrite, source=resolved)
+    run_experiment(cfg, out, progress=not quiet, overwrite=overwrite, source=resolved, present=present_run)
     add_comparison(out, cfg, COMPARED_PRESETS, quiet)
-    from memtwin.report import write_report
-
     html, _ = write_report(out)
     return html
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def assess(
-        files: Annotated[
-            list[Path],
-            typer.Argument(
-                help="Pulse-train measurements (CSV/XLSX, any layout memtwin reads); read together."
-            ),
-        ],
-        task: str = typer.Option("mnist", help="mnist, cifar10 or digits."),
-        data_dir: Path = typer.Option(
-            None, help="Dataset folder (default: $MEMTWIN_DATA_DIR, ~/.cache/memtwin/data)."
-        ),
-        out: Path = typer.Option(None, help="Run folder \\[default: runs/assess-FILE-TASK]."),
-        full: bool = typer.Option(
-            False, "--full", help="The paper's full protocol instead of the quick one."
-        ),
-        repetitions: int = typer.Option(5, help="Independent programmings per condition."),
-        d2d: str = typer.Option(
-            None,
-            help="Device-to-device variation: 'measured' (the spread over the files' devices; the default "
-            "when they hold several), or a relative spread such as 0.3 (the paper's assumption, the default "
-            "for one device).",
-        ),
-        drift: str = typer.Option(None, help=DRIFT_HELP),
-        fmt: loading.Format = None,
-        phase: loading.Phase = None,
-        device: loading.Device = None,
-        columns: loading.Columns = None,
-        sheet: loading.Sheet = None,
-        pulses_per_cycle: loading.PulsesPerCycle = None,
-        quantity: loading.Quantity = None,
-        read_voltage: loading.ReadVoltage = None,
-        g_range: loading.GRange = None,
-        min_r2: MinR2 = 0.995,
-        k_sigma: KSigma = 2.0,
-        min_levels: MinLevels = 4,
-        linear_range: LinearRangeFlag = None,
-        overwrite: bool = typer.Option(False, help="Replace a complete run in --out."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-    ) -> None:
-        """Assess a device from its measurements: characterize, model, train, hardware-aware train,
-        evaluate over time, compare with library devices, and write an HTML report. Takes every flag
-        `memtwin characterize` takes."""
-        out = out or Path("runs") / f"assess-{files[0].stem}-{task}"
-        options = loading.LoadOptions(
-            format=fmt,
-            phase=phase,
-            device=device,
-            columns=columns,
-            sheet=sheet,
-            pulses_per_cycle=pulses_per_cycle,
-            quantity=quantity,
-            read_voltage=read_voltage,
-            g_range=g_range,
-        )
-        html = assess_files(
-            files,
-            task=task,
-            out=out,
-            data_dir=data_dir,
-            full=full,
-            repetitions=repetitions,
-            quiet=quiet,
-            overwrite=overwrite,
-            load_options=options,
-            criteria=LinearRangeCriteria(min_r2=min_r2, k_sigma=k_sigma, min_levels=min_levels),
-            linear_range=_parse_range(linear_range),
-            d2d=parse_d2d(d2d),
-            drift=drift,
-        )
-        Console().print(f"report: {html}")
+Files: TypeAlias = Annotated[
+    list[Path],
+    typer.Argument(help="Pulse-train measurements (CSV/XLSX, any layout memtwin reads); read together."),
+]
+Task: TypeAlias = Annotated[str, typer.Option(help="mnist, cifar10 or digits.")]
+DataDir: TypeAlias = Annotated[
+    Path | None, typer.Option(help="Dataset folder (default: $MEMTWIN_DATA_DIR, ~/.cache/memtwin/data).")
+]
+Out: TypeAlias = Annotated[Path | None, typer.Option(help="Run folder \\[default: runs/assess-FILE-TASK].")]
+Full: TypeAlias = Annotated[
+    bool, typer.Option("--full", help="The paper's full protocol instead of the quick one.")
+]
+Repetitions: TypeAlias = Annotated[int, typer.Option(help="Independent programmings per condition.")]
+D2d: TypeAlias = Annotated[
+    str | None,
+    typer.Option(
+        help="Device-to-device variation: 'measured' (the spread over the files' devices; the default "
+        "when they hold several), or a relative spread such as 0.3 (the paper's assumption, the default "
+        "for one device)."
+    ),
+]
+Drift: TypeAlias = Annotated[str | None, typer.Option(help=DRIFT_HELP)]
+Overwrite: TypeAlias = Annotated[bool, typer.Option(help="Replace a complete run in --out.")]
+Quiet: TypeAlias = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
-    @app.command()
-    def demo(
-        out: Path = typer.Option(Path("runs/demo"), help="Run folder."),
-        data_dir: Path = typer.Option(
-            None, help="Folder holding MNIST (else the bundled digits task is used)."
-        ),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-    ) -> None:
-        """The whole pipeline on the bundled (synthetic) HfS2-like example device, in a few minutes:
-        MNIST when its files are found, else scikit-learn's bundled 8x8 digits. Ends with the report's path."""
-        console = Console()
-        has_mnist = find_mnist_files(resolve_data_dir(data_dir)) is not None
-        task = "mnist" if has_mnist else "digits"
-        if not has_mnist:
-            console.print(
-                "[yellow]MNIST not found[/yellow] in "
-                f"{resolve_data_dir(data_dir)}; using the bundled 8x8 digits. Put the four MNIST IDX files "
-                "there (or pass --data-dir / set MEMTWIN_DATA_DIR) for the paper's task."
-            )
-        html = assess_files(
-            [example_csv_path()],
-            task=task,
-            out=out,
-            data_dir=data_dir,
-            full=False,
-            repetitions=3,
-            quiet=quiet,
-            overwrite=True,
+
+@with_flags(CriteriaFlags)
+@with_flags(loading.LoadOptions)
+def assess(
+    files: Files,
+    task: Task = "mnist",
+    data_dir: DataDir = None,
+    out: Out = None,
+    full: Full = False,
+    repetitions: Repetitions = 5,
+    d2d: D2d = None,
+    drift: Drift = None,
+    *,
+    load: loading.LoadOptions,
+    criteria: CriteriaFlags,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+) -> None:
+    """Assess a device from its measurements: characterize, model, train, hardware-aware train,
+    evaluate over time, compare with library devices, and write an HTML report. Takes every flag
+    `memtwin characterize` takes."""
+    html = assess_files(
+        files, task=task, out=out or Path("runs") / f"assess-{files[0].stem}-{task}", data_dir=data_dir,
+        full=full, repetitions=repetitions, quiet=quiet, overwrite=overwrite, load=load, criteria=criteria,
+        d2d=parse_d2d(d2d), drift=drift,
+    )  # fmt: skip
+    Console().print(f"report: {html}")
+
+
+DemoOut: TypeAlias = Annotated[Path, typer.Option(help="Run folder.")]
+DemoDataDir: TypeAlias = Annotated[
+    Path | None, typer.Option(help="Folder holding MNIST (else the bundled digits task is used).")
+]
+
+
+def demo(out: DemoOut = Path("runs/demo"), data_dir: DemoDataDir = None, quiet: Quiet = False) -> None:
+    """The whole pipeline on the bundled (synthetic) HfS2-like example device, in a few minutes:
+    MNIST when its files are found, else scikit-learn's bundled 8x8 digits. Ends with the report's path."""
+    console = Console()
+    has_mnist = find_mnist_files(resolve_data_dir(data_dir)) is not None
+    task = "mnist" if has_mnist else "digits"
+    if not has_mnist:
+        console.print(
+            "[yellow]MNIST not found[/yellow] in "
+            f"{resolve_data_dir(data_dir)}; using the bundled 8x8 digits. Put the four MNIST IDX files "
+            "there (or pass --data-dir / set MEMTWIN_DATA_DIR) for the paper's task."
         )
-        console.print(f"report: {html}")
+    html = assess_files(
+        [example_csv_path()], task=task, out=out, data_dir=data_dir, full=False, repetitions=3, quiet=quiet,
+        overwrite=True,
+    )  # fmt: skip
+    console.print(f"report: {html}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``assess`` and ``demo`` to the ``memtwin`` command."""
+    app.command()(assess)
+    app.command()(demo)

@@ -8,6 +8,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeAlias, TypeVar
 
@@ -27,6 +28,7 @@ from memtwin.characterization import (
 from memtwin.characterization.levels import FIT_RESIDUALS
 from memtwin.characterization.spread import DeviceToDevice
 from memtwin.cli import loading
+from memtwin.cli.flags import with_flags
 from memtwin.errors import MeasurementWarning
 from memtwin.experiments.devices import name_unnamed
 from memtwin.measurements.table import PulseTable
@@ -173,56 +175,67 @@ LinearRangeFlag: TypeAlias = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class CriteriaFlags:
+    """The linear-range criteria of one command line, as typed."""
+
+    min_r2: MinR2 = 0.995
+    k_sigma: KSigma = 2.0
+    min_levels: MinLevels = 4
+    linear_range: LinearRangeFlag = None
+
+    def criteria(self) -> LinearRangeCriteria:
+        return LinearRangeCriteria(min_r2=self.min_r2, k_sigma=self.k_sigma, min_levels=self.min_levels)
+
+    def fixed_range(self) -> tuple[int, int] | None:
+        """The --linear-range pulses, or None to find the range from the data."""
+        return _parse_range(self.linear_range)
+
+
 def characterize_files(
-    paths: list[Path],
-    load_options: loading.LoadOptions,
-    criteria: LinearRangeCriteria,
-    linear_range: tuple[int, int] | None,
-    console: Console,
+    paths: list[Path], load: loading.LoadOptions, criteria: CriteriaFlags, console: Console
 ) -> tuple[PulseTable, CharacterizedDevices]:
     """Read and characterize, printing the layout lines and the data warnings (the shared front of
-    ``characterize`` and ``assess``)."""
-    table = name_unnamed(loading.load_files(paths, load_options, console=console), paths)
+    ``characterize`` and ``assess``). Bad criteria are refused before any file is read."""
+    fixed, rules = criteria.fixed_range(), criteria.criteria()
+    table = name_unnamed(loading.load_files(paths, load, console=console), paths)
     with printed_warnings(console):
-        found = characterize_devices(table, criteria, linear_range=linear_range)
+        found = characterize_devices(table, rules, linear_range=fixed)
     return table, found
 
 
+Files: TypeAlias = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Measurement files (tidy/wide CSV, XLSX, up/down table); read together.", show_default=False
+    ),
+]
+Out: TypeAlias = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Output folder (default: runs/characterize-<stem of the first file>)."),
+]
+Example: TypeAlias = Annotated[
+    bool, typer.Option("--example", help="Use the bundled SYNTHETIC HfS2-like example device.")
+]
+AsJson: TypeAlias = Annotated[
+    bool, typer.Option("--json", help="Print the JSON instead of the summary table.")
+]
+Figures: TypeAlias = Annotated[
+    bool, typer.Option("--figures/--no-figures", help="Write the Fig. 2(d)(e)(f) plots.")
+]
+
+
+@with_flags(CriteriaFlags)
+@with_flags(loading.LoadOptions)
 def characterize_command(
-    files: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Measurement files (tidy/wide CSV, XLSX, up/down table); read together.", show_default=False
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", help="Output folder (default: runs/characterize-<stem of the first file>)."
-        ),
-    ] = None,
-    example: Annotated[
-        bool, typer.Option("--example", help="Use the bundled SYNTHETIC HfS2-like example device.")
-    ] = False,
-    fmt: loading.Format = None,
-    phase: loading.Phase = None,
-    device: loading.Device = None,
-    columns: loading.Columns = None,
-    sheet: loading.Sheet = None,
-    pulses_per_cycle: loading.PulsesPerCycle = None,
-    quantity: loading.Quantity = None,
-    read_voltage: loading.ReadVoltage = None,
-    g_range: loading.GRange = None,
-    min_r2: MinR2 = 0.995,
-    k_sigma: KSigma = 2.0,
-    min_levels: MinLevels = 4,
-    linear_range: LinearRangeFlag = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the JSON instead of the summary table.")
-    ] = False,
-    figures: Annotated[
-        bool, typer.Option("--figures/--no-figures", help="Write the Fig. 2(d)(e)(f) plots.")
-    ] = True,
+    files: Files = None,
+    out: Out = None,
+    example: Example = False,
+    *,
+    load: loading.LoadOptions,
+    criteria: CriteriaFlags,
+    as_json: AsJson = False,
+    figures: Figures = True,
 ) -> None:
     """Characterize devices from pulse-train files: linear range, levels, bins, σ, symmetry, energy, and
     the device-to-device spread when the files hold several devices; JSON + figures.
@@ -230,56 +243,60 @@ def characterize_command(
     Several devices: one characterization.json holding {"devices": {name: ...}, "device_to_device": ...},
     figures in a folder each. Devices that cannot be characterized are skipped and listed.
     """
+    paths = _input_paths(files, example)
+    console = Console(stderr=as_json, highlight=False, soft_wrap=True)
+    table, found = characterize_files(paths, load, criteria, console)
+    out_dir = out if out is not None else Path("runs") / f"characterize-{paths[0].stem}"
+    json_path = write_characterizations(found.results, out_dir / "characterization.json", found.skipped)
+    written = _write_figures(table, found, out_dir, console) if figures else []
+    if as_json:
+        typer.echo(
+            json.dumps(characterizations_to_dict(found.results, found.skipped), indent=2, allow_nan=False)
+        )
+        return
+    for summary in _summaries(found):
+        console.print(summary)
+    console.print(f"wrote {json_path}" + (f" and {len(written)} figure files" if figures else ""))
+
+
+def _input_paths(files: list[Path] | None, example: bool) -> list[Path]:
+    """The files to read: those given, or the bundled example (not both)."""
     from memtwin.data import example_csv_path
 
     if example and files:
         raise typer.BadParameter("give FILE... or --example, not both", param_hint="FILE")
     if example:
-        paths = [example_csv_path()]
-    elif files:
-        paths = list(files)
-    else:
-        raise typer.BadParameter("give one or more measurement files, or --example", param_hint="FILE")
-    fixed = _parse_range(linear_range)
-    criteria = LinearRangeCriteria(min_r2=min_r2, k_sigma=k_sigma, min_levels=min_levels)
-    options = loading.LoadOptions(
-        format=fmt,
-        phase=phase,
-        device=device,
-        columns=columns,
-        sheet=sheet,
-        pulses_per_cycle=pulses_per_cycle,
-        quantity=quantity,
-        read_voltage=read_voltage,
-        g_range=g_range,
-    )
-    console = Console(stderr=as_json, highlight=False, soft_wrap=True)
-    table, found = characterize_files(paths, options, criteria, fixed, console)
+        return [example_csv_path()]
+    if files:
+        return list(files)
+    raise typer.BadParameter("give one or more measurement files, or --example", param_hint="FILE")
+
+
+def _write_figures(
+    table: PulseTable, found: CharacterizedDevices, out_dir: Path, console: Console
+) -> list[Path]:
+    """Fig. 2(d)(e)(f) of every device: in ``out_dir`` for one device, in a folder each for several."""
+    from memtwin.characterization.plots import plot_characterization
+
     results = found.results
+    written: list[Path] = []
+    for name, result in _progress(results.items(), len(results), "figures", console):
+        fig_dir = out_dir if len(results) == 1 else out_dir / _safe_name(name)
+        written += plot_characterization(table.for_device(name), result, fig_dir)
+    return written
 
-    out_dir = out if out is not None else Path("runs") / f"characterize-{paths[0].stem}"
-    json_path = write_characterizations(results, out_dir / "characterization.json", found.skipped)
-    written = [json_path]
-    if figures:
-        from memtwin.characterization.plots import plot_characterization
 
-        for name, result in _progress(results.items(), len(results), "figures", console):
-            fig_dir = out_dir if len(results) == 1 else out_dir / _safe_name(name)
-            written += plot_characterization(table.for_device(name), result, fig_dir)
-
-    if as_json:
-        typer.echo(json.dumps(characterizations_to_dict(results, found.skipped), indent=2, allow_nan=False))
-        return
-    if len(results) <= 3:
-        for result in results.values():
-            for table_ in summary_tables(result):
-                console.print(table_)
-    else:
-        console.print(devices_table(found))
-    spread = found.device_to_device
-    if spread is not None:
-        console.print(spread_table(spread, len(found.skipped)))
-    console.print(f"wrote {json_path}" + (f" and {len(written) - 1} figure files" if figures else ""))
+def _summaries(found: CharacterizedDevices) -> list[Table]:
+    """Per-device tables for up to three devices, else one row per device; then the measured spread."""
+    results = found.results
+    tables = (
+        [t for r in results.values() for t in summary_tables(r)]
+        if len(results) <= 3
+        else [devices_table(found)]
+    )
+    if found.device_to_device is not None:
+        tables.append(spread_table(found.device_to_device, len(found.skipped)))
+    return tables
 
 
 def _progress(items: Iterable[T], total: int, what: str, console: Console) -> Iterable[T]:

@@ -3,13 +3,14 @@
 ``--g-range 1e-6,1e-4`` mean the same everywhere, and one :func:`load_files` that reads the files
 and tells the user, one line per file, which layout and column roles were used.
 
-A command declares the options with the ``Annotated`` aliases and hands them over::
+A command takes the options as one :class:`LoadOptions` (see :func:`memtwin.cli.flags.with_flags`)::
 
     from memtwin.cli import loading
+    from memtwin.cli.flags import with_flags
 
-    def characterize(files: list[Path], fmt: loading.Format = None, phase: loading.Phase = None, ...):
-        options = loading.LoadOptions(format=fmt, phase=phase, ...)
-        table = loading.load_files(files, options)
+    @with_flags(loading.LoadOptions)
+    def characterize(files: list[Path], load: loading.LoadOptions) -> None:
+        table = loading.load_files(files, load)
 
 Help texts are rich markup: a literal ``[`` is written ``\\[``.
 """
@@ -86,15 +87,15 @@ _SIEMENS = re.compile(
 class LoadOptions:
     """The measurement-reading flags of one command line, as typed (see the aliases above)."""
 
-    format: str | None = None
-    phase: str | None = None
-    device: str | None = None
-    columns: str | None = None
-    sheet: str | None = None
-    pulses_per_cycle: int | None = None
-    quantity: str | None = None
-    read_voltage: float | None = None
-    g_range: str | None = None
+    format: Format = None
+    phase: Phase = None
+    device: Device = None
+    columns: Columns = None
+    sheet: Sheet = None
+    pulses_per_cycle: PulsesPerCycle = None
+    quantity: Quantity = None
+    read_voltage: ReadVoltage = None
+    g_range: GRange = None
 
     def load_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`memtwin.measurements.load_many`; bad flags raise BadParameter."""

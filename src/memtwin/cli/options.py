@@ -2,18 +2,23 @@
 analyses (``compare``, ``ablate``, ``tolerance``): one place for their help texts, their parsing and
 how they turn into an :class:`ExperimentConfig`, so that a flag means the same in every command.
 
-The ``Annotated`` aliases carry the option's declaration; a command sets only the default::
+The options come in two groups, each a dataclass that a command takes as one parameter (see
+:func:`memtwin.cli.flags.with_flags`): :class:`ExperimentFlags` (what to run) and :class:`RunFlags`
+(where its evaluations run, and how the run is kept and reported)::
 
-    from memtwin.cli import options as opt
-
-    def evaluate(epochs: opt.Epochs = None, quiet: opt.Quiet = False) -> None: ...
+    @with_flags(ExperimentFlags, omit={"variants"})
+    @with_flags(RunFlags)
+    def evaluate(flags: ExperimentFlags, run: RunFlags) -> None:
+        results = run_experiment(flags.experiment_config(), out, progress=run.progress)
 
 Help texts are rich markup: a literal ``[`` is written ``\\[`` or rich swallows the bracketed text.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeAlias
 
@@ -22,7 +27,7 @@ import typer
 from memtwin.crossbar.periphery import Periphery as PeripheryConfig
 from memtwin.errors import ConfigError
 from memtwin.experiments.config import ExperimentConfig
-from memtwin.experiments.executors import EXECUTOR_KINDS
+from memtwin.experiments.executors import EXECUTOR_KINDS, Executor, make_executor
 
 TASK_HELP = "digits (bundled, offline), mnist (IDX files) or cifar10 (python batches)."
 DATA_HELP = "Folder with the dataset (default: $MEMTWIN_DATA_DIR, then ~/.cache/memtwin/data)."
@@ -36,7 +41,10 @@ FROM_RUN_HELP = (
     "Start from the networks (checkpoints) another run folder trained; refused unless that run "
     "trained them with the same task, device, periphery, recipes, seed and data."
 )
-EXECUTOR_HELP = f"Where the evaluations run: {', '.join(EXECUTOR_KINDS)} (local = process pool)."
+EXECUTOR_HELP = (
+    f"Where the evaluations run: {', '.join(EXECUTOR_KINDS)} (local = process pool); evaluate and sweep run "
+    "them in this process unless told."
+)
 PERIPHERY_HELP = (
     "'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles, open-loop writes; the default) or 'ideal'; append "
     "'+verify' to write every device by program-and-verify (e.g. paper+verify)."
@@ -84,58 +92,12 @@ def parse_periphery(name: str) -> PeripheryConfig:
     return replace(periphery, program_verify=True) if plus else periphery
 
 
-def config_from_flags(
-    base: ExperimentConfig,
-    *,
-    device: str | None = None,
-    data_dir: Path | None = None,
-    epochs: int | None = None,
-    hwat_epochs: int | None = None,
-    repetitions: int | None = None,
-    times: str | None = None,
-    modes: str | None = None,
-    variants: str | None = None,
-    d2d: str | None = None,
-    drift: str | None = None,
-    subset: int | None = None,
-    test_subset: int | None = None,
-    seed: int | None = None,
-    periphery: str | None = None,
-    cpu: bool = False,
-    hwat_noise_scale: float | None = None,
-) -> ExperimentConfig:
-    """``base`` with the flags given applied; a flag left at None (or ``cpu`` False) keeps base's value."""
-    changes: dict[str, Any] = {}
-    # Flags that map one-to-one onto a config field.
-    plain = {"device": device, "repetitions": repetitions, "d2d": parse_d2d(d2d), "drift": drift, "subset": subset,
-             "test_subset": test_subset, "seed": seed, "hwat_noise_scale": hwat_noise_scale}  # fmt: skip
-    changes.update({k: v for k, v in plain.items() if v is not None})
-    if data_dir is not None:
-        changes["data_dir"] = str(data_dir)
-    # Epochs live in the nested training configs; keep their other settings.
-    if epochs is not None:
-        changes["digital"] = base.digital.replace(epochs=epochs)
-    if hwat_epochs is not None:
-        changes["hwat"] = base.hwat.replace(epochs=hwat_epochs)
-    if times is not None:
-        changes["times_s"] = floats(times, "--times")
-    for key, text in (("modes", modes), ("variants", variants)):
-        chosen = csv_list(text)
-        if chosen is not None:
-            changes[key] = tuple(chosen)
-    if periphery is not None:
-        changes["periphery"] = parse_periphery(periphery)
-    if cpu:
-        changes["device_kind"] = "cpu"
-    return replace(base, **changes)
-
-
-# Options of the experiment config (see config_from_flags).
+# Options of the experiment config (see ExperimentFlags).
 Task: TypeAlias = Annotated[str, typer.Option(help=TASK_HELP)]
 Device: TypeAlias = Annotated[str | None, typer.Option(help=DEVICE_HELP)]
 DataDir: TypeAlias = Annotated[Path | None, typer.Option(help=DATA_HELP)]
 ConfigFile: TypeAlias = Annotated[
-    Path | None, typer.Option(help="Experiment TOML to start from (flags override it).")
+    Path | None, typer.Option("--config", help="Experiment TOML to start from (flags override it).")
 ]
 Epochs: TypeAlias = Annotated[
     int | None, typer.Option(help="Digital training epochs (paper: MNIST 30, CIFAR-10 200).")
@@ -184,7 +146,7 @@ Quiet: TypeAlias = Annotated[
 AsJson: TypeAlias = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
 
 # Where the analyses' evaluations run (see memtwin.experiments.executors).
-Executor: TypeAlias = Annotated[str, typer.Option(help=EXECUTOR_HELP)]
+ExecutorKind: TypeAlias = Annotated[str | None, typer.Option("--executor", help=EXECUTOR_HELP)]
 Address: TypeAlias = Annotated[
     str | None,
     typer.Option(help="Ray cluster address (with --executor ray), e.g. auto or ray://host:10001."),
@@ -193,3 +155,99 @@ Workers: TypeAlias = Annotated[
     int | None,
     typer.Option(help="Worker processes (local) or CPUs of a local Ray instance \\[default: all]."),
 ]
+
+
+@dataclass(frozen=True)
+class ExperimentFlags:
+    """What to run: the flags that change the experiment config (each command shows those that apply
+    to it). A flag left unset keeps the value of ``--config`` or of the task's protocol."""
+
+    task: Task = "digits"
+    device: Device = None
+    data_dir: DataDir = None
+    config_file: ConfigFile = None
+    epochs: Epochs = None
+    hwat_epochs: HwatEpochs = None
+    repetitions: Repetitions = None
+    times: Times = None
+    modes: Modes = None
+    variants: Variants = None
+    d2d: D2d = None
+    drift: Drift = None
+    hwat_noise_scale: HwatNoiseScale = None
+    subset: Subset = None
+    test_subset: TestSubset = None
+    seed: Seed = None
+    periphery: Periphery = None
+    cpu: Cpu = False
+
+    def experiment_config(self) -> ExperimentConfig:
+        """The --config file (or the task's protocol without one) with the flags given applied."""
+        if self.config_file is not None:
+            return self.applied_to(ExperimentConfig.from_toml(self.config_file))
+        return self.applied_to(ExperimentConfig.for_task(self.task))
+
+    def applied_to(self, base: ExperimentConfig) -> ExperimentConfig:
+        """``base`` with the flags given applied (``task`` and ``config_file`` aside: they choose the
+        base); a flag left at None (or ``cpu`` False) keeps base's value."""
+        # Flags that map one-to-one onto a config field.
+        plain = {"device": self.device, "repetitions": self.repetitions, "d2d": parse_d2d(self.d2d),
+                 "drift": self.drift, "subset": self.subset, "test_subset": self.test_subset, "seed": self.seed,
+                 "hwat_noise_scale": self.hwat_noise_scale}  # fmt: skip
+        changes: dict[str, Any] = {k: v for k, v in plain.items() if v is not None}
+        if self.data_dir is not None:
+            changes["data_dir"] = str(self.data_dir)
+        # Epochs live in the nested training configs; keep their other settings.
+        if self.epochs is not None:
+            changes["digital"] = base.digital.replace(epochs=self.epochs)
+        if self.hwat_epochs is not None:
+            changes["hwat"] = base.hwat.replace(epochs=self.hwat_epochs)
+        if self.times is not None:
+            changes["times_s"] = floats(self.times, "--times")
+        for key, text in (("modes", self.modes), ("variants", self.variants)):
+            chosen = csv_list(text)
+            if chosen is not None:
+                changes[key] = tuple(chosen)
+        if self.periphery is not None:
+            changes["periphery"] = parse_periphery(self.periphery)
+        if self.cpu:
+            changes["device_kind"] = "cpu"
+        return replace(base, **changes)
+
+
+def config_from_flags(base: ExperimentConfig, **flags: Any) -> ExperimentConfig:
+    """``base`` with ``flags`` applied: keywords named as :class:`ExperimentFlags`' fields, values as
+    typed on the command line (``times="0,60"``, ``d2d="measured"``)."""
+    if {"task", "config_file"} & set(flags):
+        raise TypeError("config_from_flags applies flags to a base config; build the base from the task")
+    return ExperimentFlags(**flags).applied_to(base)
+
+
+@dataclass(frozen=True)
+class RunFlags:
+    """How a run is done: where its evaluations go (a local process pool, a Ray cluster, or, with
+    ``executor`` None, this process), whether it starts from another run, and how it is reported."""
+
+    executor: ExecutorKind = None
+    address: Address = None
+    workers: Workers = None
+    from_run: FromRun = None
+    overwrite: Overwrite = False
+    quiet: Quiet = False
+    as_json: AsJson = False
+
+    @property
+    def progress(self) -> bool:
+        """Progress bars only for a person reading the terminal (not with --quiet or --json)."""
+        return not (self.quiet or self.as_json)
+
+    @contextmanager
+    def open_executor(self) -> Iterator[Executor | None]:
+        """The executor, closed on exit; None for this process."""
+        if self.executor is None:
+            if self.address is not None or self.workers is not None:
+                raise ConfigError("--address and --workers go with --executor local or ray")
+            yield None
+            return
+        with make_executor(self.executor, workers=self.workers, address=self.address) as executor:
+            yield executor

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from memtwin.crossbar.drift import calibration_input
+
 #: Vectors of the calibration read; more than global drift compensation needs, because every column's
 #: gain is fitted on its own.
 COLUMN_CALIBRATION_VECTORS = 256
@@ -63,3 +65,19 @@ def apply_column_gains(w_eff_S: Tensor, gains: Tensor, row_blocks: Sequence[slic
         dim=-1,
     )
     return w_eff_S * per_row
+
+
+def fit_column_gains(
+    w_eff_S: Tensor,
+    w: Tensor,
+    scale: Tensor,
+    out_factor: Tensor,
+    layer_index: int,
+    row_blocks: Sequence[slice],
+) -> Tensor:
+    """:func:`column_gains` of a layer's array: ``w`` (outputs, rows) the weights it should hold, clipped
+    at their ``scale`` as mapped; read with the layer's fixed calibration input. Carries no gradient."""
+    w = w.detach()
+    x_cal = calibration_input(w.shape[1], layer_index, w.device, w.dtype, COLUMN_CALIBRATION_VECTORS)
+    target = torch.maximum(torch.minimum(w, scale[:, None]), -scale[:, None])
+    return column_gains(w_eff_S.detach(), out_factor, target, x_cal, row_blocks)

@@ -1,10 +1,11 @@
 """Conductance drift after programming, and global drift compensation.
 
 **Drift.** ``AnalogModel.drift_to(t)`` always starts again from the conductances right after programming
-(t = 0) and asks the device's drift model (:func:`memtwin.devices.drift.build_drift`, built lazily from
-``DeviceModel.drift``) for their values at t. Each (layer, repetition, time) has its own random stream,
-so drifting to t twice gives the same chip, and drifting repetition r gives the same result whatever the
-number of repetitions.
+(t = 0) and asks the drift model for their values at t: the device's (``DeviceModel.drift``, through
+:func:`memtwin.devices.drift.build_drift`, built on the first drift) or one set with
+``AnalogModel.drift_model``. Each (layer, repetition, time) has its own random stream, so drifting to t
+twice gives the same chip, and drifting repetition r gives the same result whatever the number of
+repetitions.
 
 **Global drift compensation** (AIHWKIT's ``GlobalDriftCompensation``; design notes §5). Right after
 programming, a fixed calibration input (``CALIBRATION_VECTORS`` vectors, entries uniform in [−1, 1],
@@ -47,24 +48,16 @@ class DriftLike(Protocol):
     ) -> Tensor: ...
 
 
-def build_drift_model(spec: object) -> DriftLike:
-    """The device's drift model, imported lazily so the crossbar does not depend on the drift module
-    at import time."""
-    from memtwin.devices.drift import build_drift
-
-    return build_drift(spec)  # type: ignore[arg-type]
-
-
 def calibration_input(
     n_inputs: int,
     layer_index: int,
-    device: torch.device,
+    torch_device: torch.device,
     dtype: torch.dtype,
     vectors: int = CALIBRATION_VECTORS,
 ) -> Tensor:
     """The fixed calibration read input of a layer: (vectors, n_inputs), uniform in [−1, 1]."""
-    gen = make_generator(device, COMPENSATION, layer_index)
-    x = torch.rand((vectors, n_inputs), generator=gen, device=device, dtype=dtype)
+    gen = make_generator(torch_device, COMPENSATION, layer_index)
+    x = torch.rand((vectors, n_inputs), generator=gen, device=torch_device, dtype=dtype)
     return 2.0 * x - 1.0
 
 

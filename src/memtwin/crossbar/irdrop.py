@@ -55,6 +55,8 @@ in the r·G ≪ 1 regime (attenuation ≲ 0.3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -176,8 +178,8 @@ def pair_ir_drop_factors(g_plus_S: Tensor, g_minus_S: Tensor, r_ohm: float) -> t
 def tiled_pair_ir_drop_factors(
     g_plus_S: Tensor,
     g_minus_S: Tensor,
-    row_slices: list[slice],
-    col_slices: list[slice],
+    row_slices: Sequence[slice],
+    col_slices: Sequence[slice],
     r_ohm: float,
 ) -> tuple[Tensor, Tensor]:
     """IR-drop factors for a matrix stored as (..., outputs, inputs) split into tiles.

@@ -10,9 +10,9 @@ Two implementations with identical results:
 
 * **eager** (default): in-place chains, so each step allocates at most one tensor;
 * **fused** (opt-in, :func:`set_fused_kernels` or ``MEMTWIN_FUSED_KERNELS=1``): the same expressions
-  compiled by ``torch.compile`` (Inductor) into one pass each. The first call per tensor rank and device
-  compiles (tens of seconds on a small CPU; cached on disk by Inductor afterwards), so it pays off for
-  long evaluations (many batches, times, repetitions), not for tests. If compilation fails (no C++
+  compiled by ``torch.compile`` (Inductor) into one pass each. The first call per tensor rank and torch
+  device compiles (tens of seconds on a small CPU; cached on disk by Inductor afterwards), so it pays off
+  for long evaluations (many batches, times, repetitions), not for tests. If compilation fails (no C++
   compiler, unsupported platform), memtwin warns once and falls back to eager.
 
 Fused kernels are used only when autograd is off (``torch.no_grad``/``torch.inference_mode``); with

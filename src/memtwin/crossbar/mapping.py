@@ -97,6 +97,17 @@ def split_differential(n: Tensor, w: Tensor, levels_increase: bool) -> tuple[Ten
     return torch.where(neg, n, zero), torch.where(pos, n, zero)
 
 
+def pulse_targets(
+    w: Tensor, levels: int, increasing: bool, scaling: str = "column", clip_sigma: float | None = None
+) -> tuple[Tensor, Tensor]:
+    """The weight scale (outputs,) and the pulse counts of every (G⁺, G⁻) pair, (2, outputs, inputs)
+    int64: what programming writes, and what hardware-aware training samples, for the weights ``w``."""
+    scale = weight_scale(w, scaling, clip_sigma)
+    n = pulse_counts(w, scale, levels)
+    n_plus, n_minus = split_differential(n, w, increasing)
+    return scale, torch.stack((n_plus, n_minus))
+
+
 def effective_weight(g_plus_S: Tensor, g_minus_S: Tensor, scale: Tensor, top_delta_S: float) -> Tensor:
     """Weights represented by a pair of conductances: ``(G⁺ − G⁻)·scale/|g_{L−1} − g_0|``.
 

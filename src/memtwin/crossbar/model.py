@@ -1,4 +1,4 @@
-"""``convert(model, device, periphery)`` and the :class:`AnalogModel` it returns.
+"""``convert(model, config)`` and the :class:`AnalogModel` it returns.
 
 ``convert`` deep-copies any torch model and replaces every ``nn.Linear`` and ``nn.Conv2d`` (exact types,
 so e.g. attention's internal projections, which are used through their weights directly, are left alone)
@@ -20,14 +20,15 @@ model then undoes that forward's side effects and repeats the batch at its input
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import torch
 from torch import Tensor, nn
 
+from memtwin.crossbar.config import AnalogConfig
+from memtwin.crossbar.converters import repeat_batch
 from memtwin.crossbar.drift import DriftLike
 from memtwin.crossbar.layers import (
     AnalogConv2d,
@@ -35,8 +36,8 @@ from memtwin.crossbar.layers import (
     AnalogLinear,
     LayerSummary,
     NotProgrammedError,
+    check_repetitions,
 )
-from memtwin.crossbar.mapping import check_clip_sigma, check_weight_scaling
 from memtwin.crossbar.periphery import Periphery
 from memtwin.crossbar.seeding import check_seed
 from memtwin.devices.model import DeviceModel
@@ -119,29 +120,18 @@ def _map_tensors(out: Any, fn: Any) -> Any:
 class AnalogModel(nn.Module):
     """A network whose Linear/Conv2d layers run on simulated memristor crossbars (see module docstring).
 
-    Attributes: ``model`` (the converted copy), ``device`` (the :class:`DeviceModel`), ``periphery``,
-    ``mode``, ``weight_scaling``, ``repetitions`` (0 before programming).
+    Attributes: ``model`` (the converted copy), ``config`` (the :class:`AnalogConfig` it was built from;
+    ``device``, ``periphery`` and ``mode`` are read from it), ``repetitions`` (0 before programming).
     """
 
     _digital_template: nn.Module | None
 
     def __init__(
-        self,
-        model: nn.Module,
-        device: DeviceModel,
-        periphery: Periphery,
-        mode: str,
-        weight_scaling: str,
-        weight_clip_sigma: float | None,
-        digital_template: nn.Module | None = None,
+        self, model: nn.Module, config: AnalogConfig, digital_template: nn.Module | None = None
     ) -> None:
         super().__init__()
         self.model = model
-        self.device = device
-        self.periphery = periphery
-        self.mode = mode
-        self.weight_scaling = weight_scaling
-        self.weight_clip_sigma = weight_clip_sigma
+        self.config = config
         # Not a registered submodule: its parameters must not reach optimizers, state_dict or .to().
         object.__setattr__(self, "_digital_template", digital_template)
         self._repetitions = 0
@@ -156,6 +146,18 @@ class AnalogModel(nn.Module):
         #: CIFAR-10 network at B = 1 000 1.38× vs 1.20×).
         self.repetition_chunk: int | str | None = "auto"
         self.train(model.training)
+
+    @property
+    def device(self) -> DeviceModel:
+        return self.config.device
+
+    @property
+    def periphery(self) -> Periphery:
+        return self.config.periphery
+
+    @property
+    def mode(self) -> str:
+        return self.config.mapping.mode
 
     # -- structure -----------------------------------------------------------------------------------
     def analog_layers(self) -> Iterator[tuple[str, AnalogLayerBase]]:
@@ -179,21 +181,20 @@ class AnalogModel(nn.Module):
     @property
     def drift_model(self) -> DriftLike | None:
         layers = [layer for _, layer in self.analog_layers()]
-        return layers[0].drift_model if layers else None
+        return layers[0].array.drift_model if layers else None
 
     @drift_model.setter
     def drift_model(self, model: DriftLike | None) -> None:
         """Override the drift model built from ``device.drift`` (e.g. a measured or hypothetical one)."""
         for _, layer in self.analog_layers():
-            layer.drift_model = model
+            layer.array.drift_model = model
 
     # -- chip life cycle -----------------------------------------------------------------------------
     def program(self, seed: int, repetitions: int = 1) -> AnalogModel:
         """Program ``repetitions`` independent chips from the current weights (seeded; see
         :mod:`memtwin.crossbar.seeding`). Resets drift to t = 0 and the converter calibration."""
         seed = check_seed(seed)
-        if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
-            raise ConfigError(f"repetitions must be an integer >= 1, got {repetitions!r}")
+        check_repetitions(repetitions)
         for _, layer in self.analog_layers():
             layer.program(seed, repetitions)
         self._repetitions = repetitions
@@ -243,8 +244,7 @@ class AnalogModel(nn.Module):
         """Seed the hardware-aware-training noise streams (default seed 0)."""
         seed = check_seed(seed)
         for _, layer in self.analog_layers():
-            layer.training_seed = seed
-            layer._hwat_calls = 0
+            layer.seed_training(seed)
         return self
 
     def _require_programmed(self) -> None:
@@ -264,7 +264,7 @@ class AnalogModel(nn.Module):
             return self.model(x, *args, **kwargs)
         layers = [layer for _, layer in self.analog_layers()]
         chunk = self._chunk_for(x)
-        if chunk is None or chunk >= reps or any(not layer._calibration_done() for layer in layers):
+        if chunk is None or chunk >= reps or any(not layer.calibration_done() for layer in layers):
             return self._forward_window(x, args, kwargs, layers, 0, reps)
         outs = [
             self._forward_window(x, args, kwargs, layers, r0, min(reps, r0 + chunk))
@@ -296,8 +296,7 @@ class AnalogModel(nn.Module):
             if not self._expand_at_input or active == 1:
                 out = self._forward_expanding_at_first_analog(x, args, kwargs, layers)
             if out is None:
-                xr = x.unsqueeze(0).expand(active, *x.shape).reshape(active * batch, *x.shape[1:])
-                out = self.model(xr, *args, **kwargs)
+                out = self.model(repeat_batch(x, active), *args, **kwargs)
         finally:
             for layer in layers:
                 layer._rep_window = None
@@ -368,9 +367,14 @@ class AnalogModel(nn.Module):
         return f"device={self.device.name!r}, mode={self.mode}, repetitions={self._repetitions}"
 
 
+@overload
+def convert(model: nn.Module, config: AnalogConfig, *, exclude: Collection[str] = ()) -> AnalogModel: ...
+
+
+@overload
 def convert(
     model: nn.Module,
-    device: DeviceModel,
+    config: DeviceModel,
     periphery: Periphery | None = None,
     mode: str = "potentiation",
     weight_scaling: str = "column",
@@ -379,63 +383,79 @@ def convert(
     exclude: Collection[str] = (),
     training_seed: int = 0,
     hwat_noise_scale: float = 1.0,
+) -> AnalogModel: ...
+
+
+def convert(
+    model: nn.Module,
+    config: AnalogConfig | DeviceModel,
+    periphery: Periphery | None = None,
+    mode: str | None = None,
+    weight_scaling: str | None = None,
+    *,
+    weight_clip_sigma: float | None = None,
+    exclude: Collection[str] = (),
+    training_seed: int | None = None,
+    hwat_noise_scale: float | None = None,
 ) -> AnalogModel:
     """An analog copy of ``model``: every ``nn.Linear``/``nn.Conv2d`` (except qualified names in
-    ``exclude``) becomes an analog layer on ``device`` in programming ``mode``.
+    ``exclude``) becomes an analog layer built from ``config`` (:class:`AnalogConfig`). The original
+    ``model`` is not modified.
 
-    ``periphery=None`` means an ideal periphery (:meth:`Periphery.ideal`); use :meth:`Periphery.paper` for
-    the paper's. ``weight_scaling``: "column" (per output) or "layer". ``weight_clip_sigma``: clip weights
-    at that many standard deviations when mapping (None: the largest |w| maps to the top level).
-    ``training_seed`` seeds the hardware-aware-training noise; ``hwat_noise_scale`` widens (or narrows)
-    every device spread that hardware-aware training sees, relative to the device's own (programming for
-    inference always uses the device's own). The original ``model`` is not modified.
+    The flat form ``convert(model, device, periphery=None, mode="potentiation", weight_scaling="column",
+    *, weight_clip_sigma=None, training_seed=0, hwat_noise_scale=1.0)`` builds the config with
+    :meth:`AnalogConfig.of`: ``periphery=None`` means an ideal periphery (:meth:`Periphery.ideal`; use
+    :meth:`Periphery.paper` for the paper's); ``weight_scaling``: "column" (per output) or "layer";
+    ``weight_clip_sigma``: clip weights at that many standard deviations when mapping (None: the largest
+    |w| maps to the top level); ``training_seed`` seeds the hardware-aware-training noise;
+    ``hwat_noise_scale`` widens (or narrows) every device spread that hardware-aware training sees,
+    relative to the device's own (programming for inference always uses the device's own).
     """
     if not isinstance(model, nn.Module):
         raise ConfigError(f"convert needs a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(device, DeviceModel):
-        raise ConfigError(f"device must be a DeviceModel (e.g. memtwin.devices.preset(...)), got {device!r}")
-    device.mode(mode)
-    periphery = periphery if periphery is not None else Periphery.ideal()
-    if not isinstance(periphery, Periphery):
-        raise ConfigError(f"periphery must be a Periphery, got {type(periphery).__name__}")
-    check_weight_scaling(weight_scaling)
-    clip = check_clip_sigma(weight_clip_sigma)
-    training_seed = check_seed(training_seed)
-    if not (math.isfinite(hwat_noise_scale) and hwat_noise_scale >= 0):
-        raise ConfigError(f"hwat_noise_scale must be a finite number >= 0, got {hwat_noise_scale!r}")
+    flat = {"periphery": periphery, "mode": mode, "weight_scaling": weight_scaling,
+            "weight_clip_sigma": weight_clip_sigma, "training_seed": training_seed,
+            "hwat_noise_scale": hwat_noise_scale}  # fmt: skip
+    given: dict[str, Any] = {key: value for key, value in flat.items() if value is not None}
+    if not isinstance(config, AnalogConfig):
+        config = AnalogConfig.of(config, **given)
+    elif given:
+        raise ConfigError(
+            f"convert takes an AnalogConfig or the flat parameters, not both: {', '.join(given)}"
+        )
     names = {name for name, _ in model.named_modules()}
     unknown = sorted(set(exclude) - names)
     if unknown:
         raise ConfigError(f"exclude names unknown module(s): {', '.join(unknown)}")
-
     template = copy.deepcopy(model)
     converted = copy.deepcopy(model)
-    excluded = set(exclude)
+    if type(converted) in (nn.Linear, nn.Conv2d):
+        converted = nn.Sequential(converted)
+    _replace_layers(converted, config, set(exclude))
+    return AnalogModel(converted, config, digital_template=template)
+
+
+def _replace_layers(root: nn.Module, config: AnalogConfig, excluded: set[str]) -> None:
+    """Replace every ``nn.Linear``/``nn.Conv2d`` (exact types) below ``root`` by its analog layer,
+    numbered in module order (the order of ``AnalogModel.analog_layers``: the layer index that keys the
+    layer's random streams)."""
+    index = 0
 
     def replace(parent: nn.Module, prefix: str) -> None:
+        nonlocal index
         for child_name, child in parent.named_children():
             qual = f"{prefix}.{child_name}" if prefix else child_name
+            new: nn.Module | None = None
             if qual in excluded:
                 continue
-            new: nn.Module | None = None
             if type(child) is nn.Linear:
-                new = AnalogLinear.from_digital(child, device, periphery, mode, weight_scaling, clip)
+                new = AnalogLinear.from_digital(child, config, index)
             elif type(child) is nn.Conv2d:
-                new = AnalogConv2d.from_digital(child, device, periphery, mode, weight_scaling, clip)
-            if new is not None:
-                setattr(parent, child_name, new)
+                new = AnalogConv2d.from_digital(child, config, index)
             else:
                 replace(child, qual)
+                continue
+            setattr(parent, child_name, new)
+            index += 1
 
-    if type(converted) in (nn.Linear, nn.Conv2d):
-        wrapper = nn.Sequential(converted)
-        replace(wrapper, "")
-        converted = wrapper
-    else:
-        replace(converted, "")
-    analog = AnalogModel(converted, device, periphery, mode, weight_scaling, clip, digital_template=template)
-    for index, (_, layer) in enumerate(analog.analog_layers()):
-        layer.layer_index = index
-        layer.training_seed = training_seed
-        layer.hwat_noise_scale = float(hwat_noise_scale)
-    return analog
+    replace(root, "")

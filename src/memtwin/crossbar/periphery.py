@@ -37,14 +37,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-import torch
-from torch import Tensor
-
-from memtwin.errors import ConfigError
+from memtwin.crossbar.converters import Adc, Dac, IdealAdc, IdealDac, adc_for, dac_for, half_codes
+from memtwin.validation import check_keys, flag, integer, number
 
 #: Largest converter resolution accepted: codes must stay exactly representable in float32 sums.
 MAX_BITS = 24
@@ -72,52 +69,25 @@ class Periphery:
     verify_attempts: int = 5
 
     def __post_init__(self) -> None:
+        # Checked, not converted: a periphery is written back (results, TOML) as it was given.
         for name in ("dac_bits", "adc_bits"):
-            bits = getattr(self, name)
-            if bits is None:
-                continue
-            if isinstance(bits, bool) or not isinstance(bits, int) or not 2 <= bits <= MAX_BITS:
-                raise ConfigError(
-                    f"{name} must be an integer within [2, {MAX_BITS}] (or None for an ideal converter), "
-                    f"got {bits!r}"
-                )
+            if getattr(self, name) is not None:
+                integer(name, getattr(self, name), ge=2, le=MAX_BITS, note="or None for an ideal converter")
         for name in ("tile_rows", "tile_cols"):
-            size = getattr(self, name)
-            if size is None:
-                continue
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                raise ConfigError(f"{name} must be a positive integer (or None for no limit), got {size!r}")
-        if (
-            isinstance(self.calibration_batches, bool)
-            or not isinstance(self.calibration_batches, int)
-            or self.calibration_batches < 1
-        ):
-            raise ConfigError(
-                f"calibration_batches must be an integer >= 1, got {self.calibration_batches!r}"
-            )
+            if getattr(self, name) is not None:
+                integer(name, getattr(self, name), ge=1, note="or None for no limit")
+        integer("calibration_batches", self.calibration_batches, ge=1)
         for name in ("dac_percentile", "adc_percentile"):
-            p = getattr(self, name)
-            if not (isinstance(p, int | float) and 0 < p <= 100):
-                raise ConfigError(f"{name} must be within (0, 100], got {p!r}")
+            number(name, getattr(self, name), gt=0, le=100)
         for name in ("output_noise_rel", "wire_resistance_ohm"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-                raise ConfigError(f"{name} must be finite and >= 0, got {v!r}")
-        if self.ir_drop_g_max_S is not None and not (
-            math.isfinite(self.ir_drop_g_max_S) and self.ir_drop_g_max_S > 0
-        ):
-            raise ConfigError(f"ir_drop_g_max_S must be > 0 S (or None), got {self.ir_drop_g_max_S!r}")
-        if not (math.isfinite(self.read_voltage_V) and self.read_voltage_V > 0):
-            raise ConfigError(f"read_voltage_V must be > 0 V, got {self.read_voltage_V!r}")
+            number(name, getattr(self, name), ge=0)
+        if self.ir_drop_g_max_S is not None:
+            number("ir_drop_g_max_S", self.ir_drop_g_max_S, gt=0, note="S, or None")
+        number("read_voltage_V", self.read_voltage_V, gt=0, note="V")
         for name in ("drift_compensation", "column_calibration", "program_verify"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        tol = self.verify_tolerance_steps
-        if isinstance(tol, bool) or not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
-            raise ConfigError(f"verify_tolerance_steps must be > 0 (nominal steps), got {tol!r}")
-        tries = self.verify_attempts
-        if isinstance(tries, bool) or not isinstance(tries, int) or tries < 1:
-            raise ConfigError(f"verify_attempts must be an integer >= 1, got {tries!r}")
+            flag(name, getattr(self, name))
+        number("verify_tolerance_steps", self.verify_tolerance_steps, gt=0, note="nominal steps")
+        integer("verify_attempts", self.verify_attempts, ge=1)
 
     @classmethod
     def ideal(cls) -> Periphery:
@@ -168,6 +138,16 @@ class Periphery:
         return None if self.adc_bits is None else half_codes(self.adc_bits)
 
     @property
+    def dac(self) -> Dac | IdealDac:
+        """The input converter (see :mod:`memtwin.crossbar.converters`)."""
+        return dac_for(self.dac_bits, self.dac_percentile)
+
+    @property
+    def adc(self) -> Adc | IdealAdc:
+        """The output converter of every tile."""
+        return adc_for(self.adc_bits, self.adc_percentile)
+
+    @property
     def needs_output_range(self) -> bool:
         """Whether tiles need a calibrated output range (ADC or output noise)."""
         return self.adc_bits is not None or self.output_noise_rel > 0
@@ -185,71 +165,5 @@ class Periphery:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Periphery:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(
-                f"Periphery: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}"
-            )
+        check_keys("periphery", data, [f.name for f in fields(cls)])
         return cls(**data)
-
-
-def half_codes(bits: int) -> int:
-    """Positive codes of a symmetric b-bit converter: 2^(b−1) − 1."""
-    return 2 ** (bits - 1) - 1
-
-
-def quantize(x: Tensor, step: Tensor | float, codes: int) -> Tensor:
-    """Symmetric mid-tread quantizer: ``clamp(round(x/step), −codes, codes)·step``.
-
-    Differentiable with a straight-through gradient inside the range and zero gradient where the
-    converter clips (the usual STE for quantization-aware training).
-    """
-    y = torch.clamp(x / step, -codes, codes)
-    y = y + (torch.round(y) - y).detach()
-    return y * step
-
-
-def quantize_fused(x: Tensor, step: Tensor, codes: int, axis: int | None = None) -> Tensor:
-    """:func:`quantize` in one native kernel each way (``torch.fake_quantize_per_*_affine``).
-
-    Same forward (round half to even, clamp at ±codes); straight-through gradient wherever the rounded
-    code is inside the range. ``step``: a single value (``axis`` None) or one per index along ``axis``;
-    steps are floored at 1e-30 (a zero range then reads ~0 instead of dividing by zero). About 5× cheaper
-    than the composed ops in hardware-aware training, where it runs on every activation.
-    """
-    step = step.detach().to(torch.float32).clamp(min=1e-30)
-    if axis is None:
-        zero = torch.zeros((), dtype=torch.int32, device=x.device)
-        return torch.fake_quantize_per_tensor_affine(x, step.reshape(()), zero, -codes, codes)
-    zeros = torch.zeros(step.numel(), dtype=torch.int32, device=x.device)
-    return torch.fake_quantize_per_channel_affine(x, step.reshape(-1), zeros, axis, -codes, codes)
-
-
-def abs_percentile(x: Tensor, percentile: float) -> Tensor:
-    """The ``percentile`` of |x| along the last dimension of a 2-D tensor (100 → max), one per row.
-
-    Uses ``kthvalue`` (no size limit, unlike ``torch.quantile``); the k-th smallest with
-    k = ceil(p/100·n), i.e. the nearest-rank percentile.
-    """
-    a = x.detach().abs()
-    if percentile >= 100:
-        return a.amax(dim=-1)
-    n = a.shape[-1]
-    k = min(n, max(1, math.ceil(percentile / 100.0 * n)))
-    return a.kthvalue(k, dim=-1).values
-
-
-def balanced_slices(n: int, max_size: int | None) -> list[slice]:
-    """Split ``range(n)`` into the fewest contiguous pieces of at most ``max_size``, sizes differing ≤ 1."""
-    if max_size is None or n <= max_size:
-        return [slice(0, n)]
-    pieces = -(-n // max_size)
-    base, extra = divmod(n, pieces)
-    out = []
-    start = 0
-    for i in range(pieces):
-        size = base + (1 if i < extra else 0)
-        out.append(slice(start, start + size))
-        start += size
-    return out

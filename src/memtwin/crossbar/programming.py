@@ -54,10 +54,10 @@ class LevelTable:
 
     @classmethod
     def from_mode(
-        cls, mode: ModeLevels, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+        cls, mode: ModeLevels, torch_device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
     ) -> LevelTable:
-        g = torch.tensor(mode.g_levels_S, dtype=dtype, device=device)
-        s = torch.tensor(mode.sigma_S, dtype=dtype, device=device)
+        g = torch.tensor(mode.g_levels_S, dtype=dtype, device=torch_device)
+        s = torch.tensor(mode.sigma_S, dtype=dtype, device=torch_device)
         g_levels = mode.g_levels_S
         step = (g_levels[-1] - g_levels[0]) / (mode.levels - 1)
         linear = all(
@@ -77,6 +77,10 @@ class LevelTable:
             linear_step_S=step if linear else None,
             uniform_sigma_S=mode.sigma_S[0] if uniform else None,
         )
+
+    def out_factor(self, scale: Tensor) -> Tensor:
+        """The digital output scale from conductance back to weight units, per column: scale/|Δ_top|."""
+        return scale / self.top_delta_S
 
     @property
     def delta_S(self) -> Tensor:
@@ -144,22 +148,22 @@ def draw_devices(
     ``noise_draws``: one cycle-to-cycle draw per write, shape (noise_draws, *shape), for
     program-and-verify (:mod:`memtwin.crossbar.verify`); None: one draw of ``shape`` (open loop).
     """
-    device = generator.device
+    torch_device = generator.device
     pair_shape = (1, *shape[1:]) if pair_shared_update else shape
 
     def normal(std: float, size: tuple[int, ...]) -> Tensor | None:
         if std == 0:
             return None
-        return torch.randn(size, generator=generator, device=device, dtype=dtype) * std
+        return torch.randn(size, generator=generator, device=torch_device, dtype=dtype) * std
 
     update = normal(variability.d2d_update, pair_shape)
     bound = normal(variability.d2d_bounds, pair_shape)
     offset = normal(variability.d2d_offset, shape)
     noise_shape = shape if noise_draws is None else (noise_draws, *shape)
-    noise = torch.randn(noise_shape, generator=generator, device=device, dtype=dtype)
+    noise = torch.randn(noise_shape, generator=generator, device=torch_device, dtype=dtype)
     stuck = None
     if variability.stuck_at_min_rate > 0 or variability.stuck_at_max_rate > 0:
-        stuck = torch.rand(shape, generator=generator, device=device, dtype=dtype)
+        stuck = torch.rand(shape, generator=generator, device=torch_device, dtype=dtype)
     return DeviceDraws(update=update, bound=bound, offset=offset, noise=noise, stuck_u=stuck)
 
 

@@ -16,6 +16,7 @@ import struct
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from memtwin.errors import ConfigError
 
@@ -45,8 +46,22 @@ def stream_seed(*keys: int) -> int:
     return ((int(state[0]) << 32) | int(state[1])) & 0x7FFF_FFFF_FFFF_FFFF
 
 
-def make_generator(device: torch.device | str, *keys: int) -> torch.Generator:
-    """A fresh generator on ``device`` (CPU or CUDA) seeded from ``keys``."""
-    generator = torch.Generator(device=torch.device(device))
+def make_generator(torch_device: torch.device | str, *keys: int) -> torch.Generator:
+    """A fresh generator on ``torch_device`` (CPU or CUDA) seeded from ``keys``."""
+    generator = torch.Generator(device=torch.device(torch_device))
     generator.manual_seed(stream_seed(*keys))
     return generator
+
+
+def standard_normal(like: Tensor, generator: torch.Generator | None) -> Tensor:
+    """N(0, 1) noise shaped like ``like`` from ``generator``."""
+    assert generator is not None, "noise needs a seeded generator"
+    return torch.randn(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+def standard_normal_per_repetition(like: Tensor, generators: list[torch.Generator] | None) -> Tensor:
+    """N(0, 1) noise shaped like ``like`` (R, B, …), repetition r from ``generators[r]``."""
+    assert generators is not None, "noise needs seeded generators"
+    return torch.stack(
+        [torch.randn(like.shape[1:], generator=g, device=like.device, dtype=like.dtype) for g in generators]
+    )

@@ -1,8 +1,8 @@
-"""Device models, presets with citations, drift models.
+"""Device models, presets with citations, drift models, device transforms.
 
-Extension points: a new preset is a function in :mod:`memtwin.devices.presets` registered in its
-``_PRESETS``; a new drift model is a frozen dataclass subclass of
-:class:`memtwin.devices.drift.DriftModel` registered in ``drift._REGISTRY``.
+Extension points: a new preset is a record in ``literature.toml`` (a device of a known literature family)
+or a function in :mod:`memtwin.devices.presets` registered in its ``_PRESETS``; a new drift model is a
+frozen dataclass subclass of :class:`memtwin.devices.drift.DriftModel` registered in ``drift._REGISTRY``.
 """
 
 from memtwin.devices.drift import DRIFT_KINDS, DriftModel, build_drift

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from memtwin.characterization.spread import DeviceToDevice, median_device
+from memtwin.devices.drift import build_drift
 from memtwin.devices.model import (
     MODES,
     DeviceModel,
@@ -29,12 +30,10 @@ from memtwin.devices.model import (
     ModeLevels,
     PulseScheme,
     Variability,
-    _float,
-    _float_list,
-    _opt_float,
     _prefixed,
 )
 from memtwin.errors import ConfigError
+from memtwin.validation import choice, fail, integer, number, numbers
 
 #: Measurements of potentiation/depression hold no retention data; like the paper, memtwin then assumes
 #: the ReRAM drift of Wan et al. (2022) as a worst case: the physical variant, rescaled to the device's
@@ -42,6 +41,7 @@ from memtwin.errors import ConfigError
 #: every device around its target and so forgets the measured programming noise after t = 0).
 MEASURED_DEVICE_DRIFT = "reram-wan2022"
 D2D_CHOICES = ("assumed", "measured")
+FIT_ORIGINS = ("auto", "pulse_number", "range_start")
 
 
 def device_from_characterization(
@@ -76,72 +76,75 @@ def device_from_characterization(
     file's devices (an error when there is none), and ``"assumed"`` the paper's 30 % baseline.
     ``drift``: default :data:`MEASURED_DEVICE_DRIFT`.
     """
-    if levels_from not in ("fit", "means"):
-        raise ConfigError(f"levels_from = {levels_from!r}: must be 'fit' or 'means'")
-    if fit_origin not in ("auto", "pulse_number", "range_start"):
-        raise ConfigError(f"fit_origin = {fit_origin!r}: must be 'auto', 'pulse_number' or 'range_start'")
-    if d2d not in D2D_CHOICES:
-        raise ConfigError(f"d2d = {d2d!r}: must be one of {', '.join(D2D_CHOICES)} (or a number for --d2d)")
+    _check_options(levels_from, fit_origin, d2d)
     whole = _load(source)
     data, chosen_note = _one_device(whole, device)
     spread_raw = whole.get("device_to_device")
     spread = DeviceToDevice.from_dict(spread_raw) if isinstance(spread_raw, Mapping) else None
-
     memtwin_schema = str(data.get("schema", "")).startswith("memtwin.characterization/")
-    modes: dict[str, ModeLevels] = {}
-    how: list[str] = []
-    for mode in MODES:
-        levels, origin = _levels_from_phase(data, mode, levels_from, fit_origin, memtwin_schema)
-        modes[mode] = levels
-        how.append(f"{mode}: {origin}")
+    modes = {m: _levels_from_phase(data, m, levels_from, fit_origin, memtwin_schema) for m in MODES}
     if pulse_scheme is None:
         pulse_scheme = _pulse_scheme(data)
-
-    if variability is not None:
-        d2d_note = "given by the caller"
-    elif d2d == "measured":
-        if spread is None:
-            raise ConfigError(
-                "--d2d measured needs the device-to-device spread of several devices; this "
-                "characterization holds one device (characterize a file of several devices)"
-            )
-        variability = Variability(d2d_update=spread.slope_rel_std, d2d_bounds=spread.range_rel_std)
-        d2d_note = (
-            f"measured over {spread.devices} devices: step {100 * spread.slope_rel_std:.1f} %, "
-            f"range {100 * spread.range_rel_std:.1f} %"
-        )
-    else:
-        variability = Variability()
-        d2d_note = "assumed: the paper's 30 % baseline (--d2d measured uses a measured spread)"
-    drift_note = (
-        "given by the caller"
-        if drift is not None
-        else (
-            f"assumed: worst-case ReRAM drift {MEASURED_DEVICE_DRIFT!r} (no retention data; "
-            "`memtwin retention` fits a drift.toml from yours)"
-        )
-    )
+    variability, d2d_note = _variability(variability, d2d, spread)
     sigma_sources = {str(data.get(m, {}).get("sigma_source", "cycle_to_cycle")) for m in MODES}
     sigma_source = "fit_residuals" if "fit_residuals" in sigma_sources else "cycle_to_cycle"
+    how = "; ".join(f"{mode}: {origin}" for mode, (_, origin) in modes.items())
     auto_notes = (
-        f"Built from a characterization{chosen_note} (levels_from={levels_from!r}; {'; '.join(how)}). "
-        f"Device-to-device variation: {d2d_note}. Drift: {drift_note}. "
-        + (
-            "Sigma: from the residuals of one cycle around the linear fit (mixes noise with non-linearity)."
-            if sigma_source == "fit_residuals"
-            else "Sigma: cycle to cycle."
-        )
+        f"Built from a characterization{chosen_note} (levels_from={levels_from!r}; {how}). "
+        f"Device-to-device variation: {d2d_note}. Drift: {_drift_note(drift)}. {_SIGMA_NOTES[sigma_source]}"
     )
     return DeviceModel(
         name=name or str(data.get("device") or data.get("name") or "characterized-device"),
-        potentiation=modes["potentiation"],
-        depression=modes["depression"],
+        potentiation=modes["potentiation"][0],
+        depression=modes["depression"][0],
         variability=variability,
-        drift=dict(drift) if isinstance(drift, Mapping) else {"kind": drift or MEASURED_DEVICE_DRIFT},
+        drift=build_drift(drift or MEASURED_DEVICE_DRIFT),
         pulse_scheme=pulse_scheme,
         citation=citation,
         notes=(notes + "\n" if notes else "") + auto_notes,
         measured=_measured(data, sigma_source, spread),
+    )
+
+
+_SIGMA_NOTES = {
+    "fit_residuals": "Sigma: from the residuals of one cycle around the linear fit (mixes noise with non-linearity).",
+    "cycle_to_cycle": "Sigma: cycle to cycle.",
+}
+
+
+def _check_options(levels_from: str, fit_origin: str, d2d: str) -> None:
+    choice("levels_from", levels_from, ("fit", "means"))
+    choice("fit_origin", fit_origin, FIT_ORIGINS)
+    if d2d not in D2D_CHOICES:
+        fail("d2d", d2d, f"must be one of {', '.join(D2D_CHOICES)} (or a number for --d2d)")
+
+
+def _variability(
+    given: Variability | None, d2d: str, spread: DeviceToDevice | None
+) -> tuple[Variability, str]:
+    """The device-to-device spread (given, or as ``d2d`` asks), with a note saying where it comes from."""
+    if given is not None:
+        return given, "given by the caller"
+    if d2d != "measured":
+        return Variability(), "assumed: the paper's 30 % baseline (--d2d measured uses a measured spread)"
+    if spread is None:
+        raise ConfigError(
+            "--d2d measured needs the device-to-device spread of several devices; this "
+            "characterization holds one device (characterize a file of several devices)"
+        )
+    note = (
+        f"measured over {spread.devices} devices: step {100 * spread.slope_rel_std:.1f} %, "
+        f"range {100 * spread.range_rel_std:.1f} %"
+    )
+    return Variability(d2d_update=spread.slope_rel_std, d2d_bounds=spread.range_rel_std), note
+
+
+def _drift_note(drift: object) -> str:
+    if drift is not None:
+        return "given by the caller"
+    return (
+        f"assumed: worst-case ReRAM drift {MEASURED_DEVICE_DRIFT!r} (no retention data; "
+        "`memtwin retention` fits a drift.toml from yours)"
     )
 
 
@@ -205,15 +208,19 @@ def _span(data: Any, name: str) -> float:
         ) from exc
 
 
+def _optional(key: str, value: object) -> float | None:
+    return None if value is None else number(key, value)
+
+
 def _pulse_scheme(data: Mapping[str, Any]) -> PulseScheme:
     energy = data.get("energy_per_cycle_J")
     e_mean = e_std = None
     if isinstance(energy, Mapping):
-        e_mean = _opt_float(energy.get("mean"), "characterization.energy_per_cycle_J.mean")
-        e_std = _opt_float(energy.get("std"), "characterization.energy_per_cycle_J.std")
+        e_mean = _optional("characterization.energy_per_cycle_J.mean", energy.get("mean"))
+        e_std = _optional("characterization.energy_per_cycle_J.std", energy.get("std"))
     elif energy is not None:
-        e_mean = _opt_float(energy, "characterization.energy_per_cycle_J")
-    v_max = _opt_float(data.get("max_programming_voltage_V"), "characterization.max_programming_voltage_V")
+        e_mean = _optional("characterization.energy_per_cycle_J", energy)
+    v_max = _optional("characterization.max_programming_voltage_V", data.get("max_programming_voltage_V"))
     with _prefixed("characterization"):
         return PulseScheme(max_voltage_V=v_max, energy_per_cycle_J=e_mean, energy_per_cycle_std_J=e_std)
 
@@ -224,9 +231,9 @@ def _measured(data: Mapping[str, Any], sigma_source: str, spread: DeviceToDevice
         return Measured(
             source=str(data.get("source", "")),
             cycles=cycles if isinstance(cycles, int) and not isinstance(cycles, bool) else 0,
-            on_off_ratio=_opt_float(data.get("on_off_ratio"), "on_off_ratio"),
-            g_min_S=_opt_float(data.get("g_min_S"), "g_min_S"),
-            g_max_S=_opt_float(data.get("g_max_S"), "g_max_S"),
+            on_off_ratio=_optional("on_off_ratio", data.get("on_off_ratio")),
+            g_min_S=_optional("g_min_S", data.get("g_min_S")),
+            g_max_S=_optional("g_max_S", data.get("g_max_S")),
             sigma_source=sigma_source,
             d2d_devices=0 if spread is None else spread.devices,
             d2d_slope_rel_std=None if spread is None else spread.slope_rel_std,
@@ -234,82 +241,103 @@ def _measured(data: Mapping[str, Any], sigma_source: str, spread: DeviceToDevice
         )
 
 
+class _Phase:
+    """One phase's figures in a characterization, read with errors that name ``characterization.<mode>``."""
+
+    def __init__(self, data: Mapping[str, Any], mode: str) -> None:
+        self.where = f"characterization.{mode}"
+        phase = data.get(mode)
+        if not isinstance(phase, Mapping):
+            raise ConfigError(f"{self.where}: missing (expected an object with the phase's figures)")
+        self.figures: Mapping[str, Any] = phase
+        self.levels = integer(f"{self.where}.levels", self.need("levels"), ge=2)
+        self.pulses_per_level = integer(
+            f"{self.where}.pulses_per_level", phase.get("pulses_per_level", 1), ge=1
+        )
+
+    def need(self, key: str) -> object:
+        if self.figures.get(key) is None:
+            raise ConfigError(f"{self.where}: missing key {key!r}")
+        return self.figures[key]
+
+    def number(self, key: str) -> float:
+        return number(f"{self.where}.{key}", self.need(key))
+
+    def per_level(self, key: str) -> tuple[float, ...] | None:
+        """A list with one value per level (``level_means_S``, ``level_sigmas_S``), if present."""
+        if self.figures.get(key) is None:
+            return None
+        values = numbers(f"{self.where}.{key}", self.figures[key])
+        if len(values) != self.levels:
+            raise ConfigError(f"{self.where}.{key} has {len(values)} values but levels = {self.levels}")
+        return values
+
+
 def _levels_from_phase(
     data: Mapping[str, Any], mode: str, levels_from: str, fit_origin: str, memtwin_schema: bool
 ) -> tuple[ModeLevels, str]:
-    where = f"characterization.{mode}"
-    phase = data.get(mode)
-    if not isinstance(phase, Mapping):
-        raise ConfigError(f"{where}: missing (expected an object with the phase's figures)")
-
-    def need(key: str) -> object:
-        if key not in phase or phase[key] is None:
-            raise ConfigError(f"{where}: missing key {key!r}")
-        return phase[key]
-
-    levels_raw = need("levels")
-    if isinstance(levels_raw, bool) or not isinstance(levels_raw, int) or levels_raw < 2:
-        raise ConfigError(f"{where}.levels = {levels_raw!r}: must be an integer >= 2")
-    n_levels = int(levels_raw)
-    per_level = phase.get("pulses_per_level", 1)
-    if isinstance(per_level, bool) or not isinstance(per_level, int) or per_level < 1:
-        raise ConfigError(f"{where}.pulses_per_level = {per_level!r}: must be an integer >= 1")
-    means = None
-    if phase.get("level_means_S") is not None:
-        means = _float_list(phase["level_means_S"], f"{where}.level_means_S")
-        if len(means) != n_levels:
-            raise ConfigError(f"{where}.level_means_S has {len(means)} values but levels = {n_levels}")
-
+    """One mode's levels and a note on how they were obtained."""
+    phase = _Phase(data, mode)
+    means = phase.per_level("level_means_S")
     if levels_from == "means":
         if means is None:
-            raise ConfigError(f"{where}: levels_from='means' needs 'level_means_S'")
-        g = means
-        origin = "measured level means"
+            raise ConfigError(f"{phase.where}: levels_from='means' needs 'level_means_S'")
+        g, origin = means, "measured level means"
     else:
-        slope = _float(need("slope_S_per_pulse"), f"{where}.slope_S_per_pulse")
-        intercept = _float(need("intercept_S"), f"{where}.intercept_S")
-        rng = phase.get("linear_range")
-        first = None
-        if rng is not None:
-            if not (isinstance(rng, list | tuple) and len(rng) == 2):
-                raise ConfigError(f"{where}.linear_range = {rng!r}: must be [first_pulse, last_pulse]")
-            first = _float(rng[0], f"{where}.linear_range[0]")
-        candidates = {"range_start": 0.0}
-        if first is not None:
-            candidates["pulse_number"] = first
-        chosen = fit_origin
-        if fit_origin == "auto":
-            if memtwin_schema and first is not None:
-                chosen = "pulse_number"
-            elif first is None or first == 0:
-                chosen = "range_start"
-            elif means is not None:
-                chosen = min(candidates, key=lambda k: abs(intercept + slope * candidates[k] - means[0]))
-            else:
-                raise ConfigError(
-                    f"{where}: cannot tell whether the fit's x is the pulse number or the position in "
-                    "the range (no level_means_S to compare with); pass fit_origin="
-                )
-        elif fit_origin == "pulse_number" and first is None:
-            raise ConfigError(f"{where}: fit_origin='pulse_number' needs 'linear_range'")
-        x0 = candidates[chosen]
-        g = tuple(intercept + slope * (x0 + n * per_level) for n in range(n_levels))
-        origin = (
-            f"linear fit, x = {'pulse number' if chosen == 'pulse_number' else 'pulses from range start'}"
-        )
-    if per_level > 1:
-        origin += f", {per_level} pulses per level"
-
-    if phase.get("level_sigmas_S") is not None:
-        sig = _float_list(phase["level_sigmas_S"], f"{where}.level_sigmas_S")
-        if len(sig) != n_levels:
-            raise ConfigError(f"{where}.level_sigmas_S has {len(sig)} values but levels = {n_levels}")
-    else:
-        s = _float(need("sigma_mean_S"), f"{where}.sigma_mean_S")
-        sig = (s,) * n_levels
+        g, origin = _levels_on_fit(phase, fit_origin, memtwin_schema, means)
+    if phase.pulses_per_level > 1:
+        origin += f", {phase.pulses_per_level} pulses per level"
+    sigma = phase.per_level("level_sigmas_S")
+    if sigma is None:
+        sigma = (phase.number("sigma_mean_S"),) * phase.levels
         origin += ", sigma_mean_S for every level"
-    with _prefixed(where):
-        return ModeLevels(g_levels_S=g, sigma_S=sig, pulses_per_level=per_level), origin
+    with _prefixed(phase.where):
+        return ModeLevels(g_levels_S=g, sigma_S=sigma, pulses_per_level=phase.pulses_per_level), origin
+
+
+def _levels_on_fit(
+    phase: _Phase, fit_origin: str, memtwin_schema: bool, means: tuple[float, ...] | None
+) -> tuple[tuple[float, ...], str]:
+    """Level n on the phase's linear fit, at x = x0 + n · pulses_per_level."""
+    slope = phase.number("slope_S_per_pulse")
+    intercept = phase.number("intercept_S")
+    origins = {"range_start": 0.0}
+    rng = phase.figures.get("linear_range")
+    if rng is not None:
+        if not (isinstance(rng, list | tuple) and len(rng) == 2):
+            fail(f"{phase.where}.linear_range", rng, "must be [first_pulse, last_pulse]")
+        origins["pulse_number"] = number(f"{phase.where}.linear_range[0]", rng[0])
+    chosen = _fit_origin(phase.where, fit_origin, memtwin_schema, origins, means, intercept, slope)
+    x0 = origins[chosen]
+    g = tuple(intercept + slope * (x0 + n * phase.pulses_per_level) for n in range(phase.levels))
+    return g, f"linear fit, x = {'pulse number' if chosen == 'pulse_number' else 'pulses from range start'}"
+
+
+def _fit_origin(
+    where: str,
+    fit_origin: str,
+    memtwin_schema: bool,
+    origins: Mapping[str, float],
+    means: tuple[float, ...] | None,
+    intercept: float,
+    slope: float,
+) -> str:
+    """Which x the fit was made over (see ``fit_origin`` in :func:`device_from_characterization`)."""
+    first = origins.get("pulse_number")
+    if fit_origin == "pulse_number" and first is None:
+        raise ConfigError(f"{where}: fit_origin='pulse_number' needs 'linear_range'")
+    if fit_origin != "auto":
+        return fit_origin
+    if memtwin_schema and first is not None:
+        return "pulse_number"
+    if first is None or first == 0:
+        return "range_start"
+    if means is None:
+        raise ConfigError(
+            f"{where}: cannot tell whether the fit's x is the pulse number or the position in "
+            "the range (no level_means_S to compare with); pass fit_origin="
+        )
+    return min(origins, key=lambda k: abs(intercept + slope * origins[k] - means[0]))
 
 
 DeviceModel.from_characterization = staticmethod(device_from_characterization)

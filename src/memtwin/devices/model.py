@@ -36,17 +36,16 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import tomli_w
 
+from memtwin.devices.drift import DriftModel, build_drift
 from memtwin.errors import ConfigError
-
-if TYPE_CHECKING:
-    from memtwin.devices.drift import DriftModel
+from memtwin.validation import check_keys, fail, integer, number, numbers, text
 
 MODES = ("potentiation", "depression")
 FORMAT_VERSION = 1
@@ -69,24 +68,19 @@ class ModeLevels:
     def __post_init__(self) -> None:
         object.__setattr__(self, "g_levels_S", tuple(float(g) for g in self.g_levels_S))
         object.__setattr__(self, "sigma_S", tuple(float(s) for s in self.sigma_S))
-        p = self.pulses_per_level
-        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
-            raise ConfigError(f"pulses_per_level = {p!r}: must be an integer >= 1")
+        object.__setattr__(self, "pulses_per_level", integer("pulses_per_level", self.pulses_per_level, ge=1))
         if len(self.g_levels_S) < 2:
-            raise ConfigError(
-                f"g_levels_S = {list(self.g_levels_S)!r}: a programming mode needs at least 2 levels, "
-                f"got {len(self.g_levels_S)}"
+            fail(
+                "g_levels_S",
+                list(self.g_levels_S),
+                f"a programming mode needs at least 2 levels, got {len(self.g_levels_S)}",
             )
         if len(self.sigma_S) != len(self.g_levels_S):
             raise ConfigError(
                 f"sigma_S has {len(self.sigma_S)} values but g_levels_S has {len(self.g_levels_S)} levels"
             )
-        for i, g in enumerate(self.g_levels_S):
-            if not (math.isfinite(g) and g > 0):
-                raise ConfigError(f"g_levels_S[{i}] = {g!r}: conductance must be positive and finite (S)")
-        for i, s in enumerate(self.sigma_S):
-            if not (math.isfinite(s) and s >= 0):
-                raise ConfigError(f"sigma_S[{i}] = {s!r}: sigma must be >= 0 and finite (S)")
+        numbers("g_levels_S", self.g_levels_S, gt=0, note="conductance, S")
+        numbers("sigma_S", self.sigma_S, ge=0, note="S")
         steps = [b - a for a, b in zip(self.g_levels_S, self.g_levels_S[1:], strict=False)]
         if not (all(s > 0 for s in steps) or all(s < 0 for s in steps)):
             raise ConfigError("g_levels_S: level conductances must change monotonically with pulse number")
@@ -111,8 +105,7 @@ class ModeLevels:
     @classmethod
     def linear(cls, g_start_S: float, step_S: float, levels: int, sigma_S: float) -> ModeLevels:
         """Evenly spaced levels (``step_S`` negative for a depressing mode) with one sigma for all."""
-        if levels < 2:
-            raise ConfigError(f"levels = {levels!r}: must be >= 2")
+        integer("levels", levels, ge=2)
         return cls(
             g_levels_S=tuple(g_start_S + n * step_S for n in range(levels)),
             sigma_S=(sigma_S,) * levels,
@@ -127,12 +120,12 @@ class ModeLevels:
     @classmethod
     def from_dict(cls, data: object, where: str = "mode") -> ModeLevels:
         table = _table(data, where)
-        _check_keys(table, ("g_levels_S", "sigma_S", "pulses_per_level"), where)
+        check_keys(where, table, ("g_levels_S", "sigma_S", "pulses_per_level"))
         for key in ("g_levels_S", "sigma_S"):
             if key not in table:
                 raise ConfigError(f"{where}: missing key {key!r}")
-        g = _float_list(table["g_levels_S"], f"{where}.g_levels_S")
-        s = _float_list(table["sigma_S"], f"{where}.sigma_S")
+        g = numbers(f"{where}.g_levels_S", table["g_levels_S"])
+        s = numbers(f"{where}.sigma_S", table["sigma_S"])
         p = table.get("pulses_per_level", 1)
         with _prefixed(where):
             return cls(g_levels_S=g, sigma_S=s, pulses_per_level=p)  # type: ignore[arg-type]
@@ -160,36 +153,24 @@ class PulseScheme:
     def __post_init__(self) -> None:
         for name in ("amplitudes_V", "widths_s", "amplitude_range_V", "width_range_s"):
             values = tuple(float(v) for v in getattr(self, name))
+            if name.startswith("width"):
+                numbers(name, values, gt=0, note="pulse width, s")
+            else:
+                numbers(name, values)
             object.__setattr__(self, name, values)
-            for i, v in enumerate(values):
-                if not math.isfinite(v):
-                    raise ConfigError(f"{name}[{i}] = {v!r}: must be finite")
-        for name in ("widths_s", "width_range_s"):
-            for i, v in enumerate(getattr(self, name)):
-                if v <= 0:
-                    raise ConfigError(f"{name}[{i}] = {v!r}: pulse widths must be > 0 s")
         for name in ("amplitude_range_V", "width_range_s"):
             r = getattr(self, name)
             if r and (len(r) != 2 or r[0] > r[1]):
-                raise ConfigError(f"{name} = {list(r)!r}: must be [min, max]")
+                fail(name, list(r), "must be [min, max]")
         if self.max_voltage_V is not None:
-            v = float(self.max_voltage_V)
-            if not (math.isfinite(v) and v > 0):
-                raise ConfigError(f"max_voltage_V = {self.max_voltage_V!r}: must be > 0 and finite (V)")
-            object.__setattr__(self, "max_voltage_V", v)
+            object.__setattr__(
+                self, "max_voltage_V", number("max_voltage_V", self.max_voltage_V, gt=0, note="V")
+            )
         for name in ("energy_per_cycle_J", "energy_per_cycle_std_J"):
-            e = getattr(self, name)
-            if e is not None:
-                e = float(e)
-                if not (math.isfinite(e) and e >= 0):
-                    raise ConfigError(f"{name} = {getattr(self, name)!r}: must be >= 0 and finite (J)")
-                object.__setattr__(self, name, e)
-        if self.pulses_per_cycle is not None and (
-            isinstance(self.pulses_per_cycle, bool)
-            or not isinstance(self.pulses_per_cycle, int)
-            or self.pulses_per_cycle < 1
-        ):
-            raise ConfigError(f"pulses_per_cycle = {self.pulses_per_cycle!r}: must be an integer >= 1")
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, number(name, getattr(self, name), ge=0, note="J"))
+        if self.pulses_per_cycle is not None:
+            integer("pulses_per_cycle", self.pulses_per_cycle, ge=1)
 
 
 @dataclass(frozen=True)
@@ -210,24 +191,13 @@ class Variability:
     stuck_at_max_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ConfigError(f"{f.name} = {v!r}: must be a number")
-            object.__setattr__(self, f.name, float(v))
         for name in ("d2d_update", "d2d_bounds", "d2d_offset", "read_noise_rel"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v >= 0):
-                raise ConfigError(f"{name} = {v!r}: must be >= 0 and finite")
+            object.__setattr__(self, name, number(name, getattr(self, name), ge=0))
         for name in ("stuck_at_min_rate", "stuck_at_max_rate"):
-            v = getattr(self, name)
-            if not (0 <= v <= 1):
-                raise ConfigError(f"{name} = {v!r}: must be within [0, 1]")
-        if self.stuck_at_min_rate + self.stuck_at_max_rate > 1:
-            raise ConfigError(
-                f"stuck_at_min_rate + stuck_at_max_rate = "
-                f"{self.stuck_at_min_rate + self.stuck_at_max_rate!r}: must not exceed 1"
-            )
+            object.__setattr__(self, name, number(name, getattr(self, name), ge=0, le=1))
+        stuck = self.stuck_at_min_rate + self.stuck_at_max_rate
+        if stuck > 1:
+            fail("stuck_at_min_rate + stuck_at_max_rate", stuck, "must not exceed 1")
 
 
 @dataclass(frozen=True)
@@ -254,38 +224,28 @@ class Measured:
 
     def __post_init__(self) -> None:
         for name in ("source", "sigma_source"):
-            if not isinstance(getattr(self, name), str):
-                raise ConfigError(f"{name} = {getattr(self, name)!r}: must be a string")
+            text(name, getattr(self, name))
         for name in ("cycles", "d2d_devices"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ConfigError(f"{name} = {v!r}: must be an integer >= 0")
+            integer(name, getattr(self, name), ge=0)
         for name in ("on_off_ratio", "g_min_S", "g_max_S", "d2d_slope_rel_std", "d2d_range_rel_std"):
-            v = getattr(self, name)
-            if v is not None:
-                v = _float(v, name)
-                if not (math.isfinite(v) and v >= 0):
-                    raise ConfigError(f"{name} = {v!r}: must be >= 0 and finite")
-                object.__setattr__(self, name, v)
-
-
-_MEASURED_TYPES = {"source": "str", "sigma_source": "str", "cycles": "int", "d2d_devices": "int"}
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, number(name, getattr(self, name), ge=0))
 
 
 @dataclass(frozen=True)
 class DeviceModel:
     """A memristor technology as the crossbar simulation sees it.
 
-    ``drift`` names a drift model (see :mod:`memtwin.devices.drift`) with its parameters, e.g.
-    ``{"kind": "none"}``, ``{"kind": "power_law", "nu": 0.005}``. It is validated on construction and
-    stored with every parameter explicit, so a saved device says exactly which drift it used.
+    ``drift`` is a :class:`~memtwin.devices.drift.DriftModel` (every parameter explicit, so a saved
+    device says exactly which drift it used). It may be given as a model, a kind name or its spec table
+    (``{"kind": "power_law", "nu": 0.005}``, the TOML form); it is built and validated on construction.
     """
 
     name: str
     potentiation: ModeLevels
     depression: ModeLevels
     variability: Variability = field(default_factory=Variability)
-    drift: dict[str, object] = field(default_factory=lambda: {"kind": "none"})
+    drift: DriftModel = field(default_factory=lambda: build_drift("none"))
     pulse_scheme: PulseScheme = field(default_factory=PulseScheme)
     citation: str = ""
     notes: str = ""
@@ -293,40 +253,19 @@ class DeviceModel:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ConfigError(f"name = {self.name!r}: a device needs a non-empty name")
-        for mode in MODES:
-            if not isinstance(getattr(self, mode), ModeLevels):
-                raise ConfigError(f"{mode} must be a ModeLevels, got {type(getattr(self, mode)).__name__}")
-        if not isinstance(self.variability, Variability):
-            raise ConfigError(f"variability must be a Variability, got {type(self.variability).__name__}")
-        if not isinstance(self.pulse_scheme, PulseScheme):
-            raise ConfigError(f"pulse_scheme must be a PulseScheme, got {type(self.pulse_scheme).__name__}")
-        if self.measured is not None and not isinstance(self.measured, Measured):
-            raise ConfigError(f"measured must be a Measured, got {type(self.measured).__name__}")
-        for key in ("citation", "notes"):
-            if not isinstance(getattr(self, key), str):
-                raise ConfigError(f"{key} = {getattr(self, key)!r}: must be a string")
-        # Imported here: drift models need torch, which the rest of this module does not.
-        from memtwin.devices.drift import normalize_drift_spec
-
-        object.__setattr__(self, "drift", normalize_drift_spec(self.drift))
-
-    def __hash__(self) -> int:
-        # The drift spec is a dict (the TOML table it comes from); its values are scalars.
-        drift = tuple(sorted(self.drift.items()))
-        parts = (self.name, self.potentiation, self.depression, self.variability, drift, self.pulse_scheme)
-        return hash((*parts, self.citation, self.notes, self.measured))
+            fail("name", self.name, "a device needs a non-empty name")
+        for key, kind in _PARTS.items():
+            part = getattr(self, key)
+            if not isinstance(part, kind) and not (key == "measured" and part is None):
+                raise ConfigError(f"{key} must be a {kind.__name__}, got {type(part).__name__}")
+        text("citation", self.citation)
+        text("notes", self.notes)
+        object.__setattr__(self, "drift", build_drift(self.drift))
 
     def mode(self, name: str) -> ModeLevels:
         if name not in MODES:
             raise ConfigError(f"unknown programming mode {name!r}; expected one of {', '.join(MODES)}")
         return self.potentiation if name == "potentiation" else self.depression
-
-    def drift_model(self) -> DriftModel:
-        """The :class:`~memtwin.devices.drift.DriftModel` this device's ``drift`` spec describes."""
-        from memtwin.devices.drift import build_drift
-
-        return build_drift(self.drift)
 
     # ----------------------------------------------------------------------------- summary figures
     def key_figures(self) -> dict[str, object]:
@@ -367,7 +306,7 @@ class DeviceModel:
         )
         out["max_voltage_V"] = self.pulse_scheme.max_voltage_V
         out["energy_per_cycle_J"] = self.pulse_scheme.energy_per_cycle_J
-        out["drift"] = self.drift["kind"]
+        out["drift"] = self.drift.kind
         return out
 
     def _uses_measured_d2d(self) -> bool:
@@ -391,7 +330,7 @@ class DeviceModel:
         out["potentiation"] = self.potentiation.to_dict()
         out["depression"] = self.depression.to_dict()
         out["variability"] = {f.name: getattr(self.variability, f.name) for f in fields(Variability)}
-        out["drift"] = dict(self.drift)
+        out["drift"] = self.drift.to_dict()
         scheme: dict[str, object] = {}
         for f in fields(PulseScheme):
             value = getattr(self.pulse_scheme, f.name)
@@ -411,7 +350,7 @@ class DeviceModel:
     def from_dict(cls, data: Mapping[str, object]) -> DeviceModel:
         """Build and validate a device from :meth:`to_dict`'s layout. Errors name the key and value."""
         table = _table(data, "device")
-        _check_keys(table, _TOP_KEYS, "device", hint=_MODE_HINT)
+        check_keys("device", table, _TOP_KEYS, hint=_MODE_HINT)
         version = table.get("format_version", FORMAT_VERSION)
         if version != FORMAT_VERSION:
             raise ConfigError(f"format_version = {version!r}: this memtwin reads version {FORMAT_VERSION}")
@@ -427,18 +366,15 @@ class DeviceModel:
         drift = table.get("drift", {"kind": "none"})
         if not isinstance(drift, Mapping):
             raise ConfigError(f"drift = {drift!r}: must be a table with a 'kind' key")
-        for key in ("name", "citation", "notes"):
-            if key in table and not isinstance(table[key], str):
-                raise ConfigError(f"{key} = {table[key]!r}: must be a string")
         return cls(
-            name=str(table["name"]),
+            name=text("name", table["name"]),
             potentiation=modes["potentiation"],
             depression=modes["depression"],
             variability=variability,
-            drift=dict(drift),
+            drift=build_drift(drift),
             pulse_scheme=pulse_scheme,
-            citation=str(table.get("citation", "")),
-            notes=str(table.get("notes", "")),
+            citation=text("citation", table.get("citation", "")),
+            notes=text("notes", table.get("notes", "")),
             measured=measured,
         )
 
@@ -493,6 +429,14 @@ _TOP_KEYS = (
     "measured",
 )
 _MODE_HINT = f"programming modes are {' and '.join(MODES)}"
+#: The parts of a device and their types (``measured`` may be None).
+_PARTS: dict[str, type] = {
+    "potentiation": ModeLevels,
+    "depression": ModeLevels,
+    "variability": Variability,
+    "pulse_scheme": PulseScheme,
+    "measured": Measured,
+}
 
 
 class _prefixed:
@@ -515,60 +459,14 @@ def _table(data: object, where: str) -> Mapping[str, object]:
     return data
 
 
-def _check_keys(table: Mapping[str, object], valid: Sequence[str], where: str, hint: str = "") -> None:
-    unknown = [k for k in table if k not in valid]
-    if unknown:
-        extra = f" ({hint})" if hint else ""
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(valid)}{extra}"
-        )
-
-
-def _float(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{where} = {value!r}: must be a number")
-    return float(value)
-
-
-def _opt_float(value: object, where: str) -> float | None:
-    return None if value is None else _float(value, where)
-
-
-def _float_list(value: object, where: str) -> tuple[float, ...]:
-    if not isinstance(value, list | tuple):
-        raise ConfigError(f"{where} = {value!r}: must be a list of numbers")
-    return tuple(_float(v, f"{where}[{i}]") for i, v in enumerate(value))
-
-
-_SECTION_TYPES: dict[str, str] = {
-    **_MEASURED_TYPES,
-    "pulses_per_cycle": "int",
-    "amplitudes_V": "list",
-    "widths_s": "list",
-    "amplitude_range_V": "list",
-    "width_range_s": "list",
-}
+#: Keys of the TOML sections whose values are lists of numbers.
+_LIST_KEYS = ("amplitudes_V", "widths_s", "amplitude_range_V", "width_range_s")
 
 
 def _build_section(cls: Any, data: object, where: str) -> Any:
-    """Variability / PulseScheme from a TOML table: checks keys and types, then the class validates."""
+    """Variability / PulseScheme / Measured from a TOML table: the keys checked here, the values by the
+    class, with errors named after the section."""
     table = _table(data, where)
-    names = [f.name for f in fields(cls)]
-    _check_keys(table, names, where)
-    kwargs: dict[str, object] = {}
-    for key, value in table.items():
-        kind = _SECTION_TYPES.get(key, "float")
-        if kind == "list":
-            kwargs[key] = _float_list(value, f"{where}.{key}")
-        elif kind == "str":
-            if not isinstance(value, str):
-                raise ConfigError(f"{where}.{key} = {value!r}: must be a string")
-            kwargs[key] = value
-        elif kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"{where}.{key} = {value!r}: must be an integer")
-            kwargs[key] = value
-        else:
-            kwargs[key] = _float(value, f"{where}.{key}")
+    check_keys(where, table, [f.name for f in fields(cls)])
     with _prefixed(where):
-        return cls(**kwargs)
+        return cls(**{key: numbers(key, v) if key in _LIST_KEYS else v for key, v in table.items()})

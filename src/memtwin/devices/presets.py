@@ -2,7 +2,8 @@
 
 ``preset(name)`` returns a fresh :class:`DeviceModel`; ``preset(name, drift=...)`` swaps its drift model
 (a kind name or a full spec dict). Add a preset by writing a function that returns a DeviceModel with
-``citation`` and ``notes`` filled in, and registering it in ``_PRESETS``.
+``citation`` and ``notes`` filled in, and registering it in ``_PRESETS``; a device of a literature
+family :mod:`memtwin.devices.literature` knows is a record in ``literature.toml`` instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 
 import torch
 
-from memtwin.devices.drift import WAN2022_FIT_G_MAX_S, wan2022_programming_sigma_S
+from memtwin.devices.drift import WAN2022_FIT_G_MAX_S, build_drift, wan2022_programming_sigma_S
 from memtwin.devices.literature import LITERATURE_PRESETS
 from memtwin.devices.model import DeviceModel, ModeLevels, PulseScheme, Variability
 from memtwin.errors import ConfigError
@@ -85,7 +86,7 @@ Assumed (not published):
         potentiation=pot,
         depression=dep,
         variability=Variability(d2d_update=HFS2_D2D, d2d_bounds=HFS2_D2D),
-        drift={"kind": "reram-wan2022-aihwkit"},
+        drift=build_drift("reram-wan2022-aihwkit"),
         pulse_scheme=PulseScheme(
             max_voltage_V=HFS2_MAX_VOLTAGE_V,
             energy_per_cycle_J=HFS2_ENERGY_PER_CYCLE_J,
@@ -139,9 +140,8 @@ Assumed:
         potentiation=pot,
         depression=dep,
         variability=Variability(d2d_update=0.0, d2d_bounds=0.0),
-        drift={"kind": "reram-wan2022"},
-        pulse_scheme=PulseScheme(),
-        citation=WAN_CITATION,
+        drift=build_drift("reram-wan2022"),
+        citation=WAN_CITATION,  # pulse scheme unknown: the default, empty one
         notes=notes,
     )
 
@@ -159,9 +159,7 @@ def _ideal() -> DeviceModel:
         potentiation=pot,
         depression=dep,
         variability=Variability(d2d_update=0.0, d2d_bounds=0.0),
-        drift={"kind": "none"},
-        pulse_scheme=PulseScheme(),
-        citation="none: a reference device for tests",
+        citation="none: a reference device for tests",  # no drift, no pulse scheme: the defaults
         notes=(
             f"{IDEAL_LEVELS} evenly spaced levels from {IDEAL_STEP_S * 1e6:g} uS in {IDEAL_STEP_S * 1e6:g} uS "
             "steps (10 bits per device), no programming noise, no device-to-device spread, no read noise, "
@@ -191,6 +189,5 @@ def preset(name: str, *, drift: Mapping[str, object] | str | None = None) -> Dev
         raise ConfigError(f"unknown device preset {name!r}; available: {', '.join(_PRESETS)}")
     device = factory()
     if drift is not None:
-        spec: dict[str, object] = dict(drift) if isinstance(drift, Mapping) else {"kind": drift}
-        device = replace(device, drift=spec)
+        device = replace(device, drift=build_drift(drift))
     return device

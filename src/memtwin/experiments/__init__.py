@@ -1,6 +1,8 @@
-"""Experiment protocols (evaluate, sweep) and the run folders they write."""
+"""Experiment protocols (evaluate, sweep, compare, ablate, tolerance), the one driver they share, and
+the run folders they write."""
 
+from memtwin.experiments.analysis import Analysis, run_analysis
 from memtwin.experiments.config import ExperimentConfig, SweepConfig
 from memtwin.experiments.run import run_experiment
 
-__all__ = ["ExperimentConfig", "SweepConfig", "run_experiment"]
+__all__ = ["Analysis", "ExperimentConfig", "SweepConfig", "run_analysis", "run_experiment"]

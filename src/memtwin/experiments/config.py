@@ -6,7 +6,6 @@ reproduces every number and figure of that folder.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import tomli_w
 
+from memtwin import validation as check
 from memtwin.crossbar.periphery import Periphery
 from memtwin.errors import ConfigError
 from memtwin.training.config import TrainConfig, default_hwat_config, default_train_config
@@ -23,6 +23,16 @@ VARIANTS = ("baseline", "hwat_gdc")
 TASKS = ("digits", "mnist", "cifar10")
 #: Just programmed (0 s: no drift yet), then 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
 DEFAULT_TIMES_S = (0.0, 1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
+#: How people say the usual times after programming.
+TIME_LABELS = {
+    1.0: "1 s",
+    60.0: "1 min",
+    3600.0: "1 h",
+    86400.0: "1 day",
+    604800.0: "1 week",
+    2592000.0: "30 days",
+    31536000.0: "1 year",
+}
 #: How a sweep's HWAT networks are trained: afresh on every swept device (``per_value``), or once on the
 #: run's nominal device and then programmed onto every swept one (``once``: the paper's "re-ran
 #: simulations for inference" of Fig. 5(b), and the only affordable choice for CIFAR-10 on a CPU).
@@ -31,8 +41,8 @@ SWEEP_HWAT = ("per_value", "once")
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """Sweep one parameter over values; ``parameter`` is a dotted path such as ``device.d2d`` or
-    ``periphery.adc_bits`` (see :func:`memtwin.experiments.sweep.apply_parameter`); ``hwat`` is one of
+    """Sweep one knob over values; ``parameter`` is a knob's name such as ``d2d`` or ``adc_bits`` (see
+    :mod:`memtwin.experiments.knobs`, checked when the sweep runs); ``hwat`` is one of
     :data:`SWEEP_HWAT`. ``time_s`` defaults to 0 (just programmed): the paper's worst-case drift model
     redraws every device around its target at t > 0, which would hide programming errors."""
 
@@ -42,10 +52,12 @@ class SweepConfig:
     hwat: str = "per_value"
 
     def __post_init__(self) -> None:
+        check.text("sweep.parameter", self.parameter)
         if not self.values:
-            raise ConfigError("sweep.values is empty; give at least one value")
-        if self.hwat not in SWEEP_HWAT:
-            raise ConfigError(f"sweep.hwat must be one of {', '.join(SWEEP_HWAT)}, got {self.hwat!r}")
+            check.fail("sweep.values", list(self.values), "give at least one value")
+        check.numbers("sweep.values", tuple(self.values))
+        check.number("sweep.time_s", self.time_s, ge=0, note="s")
+        check.choice("sweep.hwat", self.hwat, SWEEP_HWAT)
 
 
 @dataclass(frozen=True)
@@ -53,9 +65,9 @@ class ExperimentConfig:
     """Everything that determines an evaluation (or sweep) run.
 
     ``device`` is a preset name, a device TOML file, a characterization JSON, or a measurement file
-    (then characterized first). Measurements carry no retention data, so a measured device's drift
-    defaults to the paper's worst case, ``reram-wan2022`` (see
-    :mod:`memtwin.devices.from_characterization`). ``drift`` overrides the device's drift model: a kind
+    (then characterized first). Measurements carry no retention data, so a measured device gets the
+    drift model memtwin assumes for them (:data:`memtwin.devices.from_characterization.MEASURED_DEVICE_DRIFT`).
+    ``drift`` overrides the device's drift model: a kind
     (e.g. ``hfs2-retention``, ``none``) or the path of a drift TOML (``memtwin retention`` writes one).
     ``d2d`` overrides the device's device-to-device variation (both the update and the bounds spread):
     a relative spread, or ``"measured"`` for the spread over the devices of the measurements.
@@ -84,28 +96,23 @@ class ExperimentConfig:
     sweep: SweepConfig | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ConfigError(f"task {self.task!r} is unknown; expected one of {', '.join(TASKS)}")
-        for m in self.modes:
-            if m not in MODES:
-                raise ConfigError(f"mode {m!r} is unknown; expected one of {', '.join(MODES)}")
-        for v in self.variants:
-            if v not in VARIANTS:
-                raise ConfigError(f"variant {v!r} is unknown; expected one of {', '.join(VARIANTS)}")
-        if not (math.isfinite(self.hwat_noise_scale) and self.hwat_noise_scale >= 0):
-            raise ConfigError(f"hwat_noise_scale must be a number >= 0, got {self.hwat_noise_scale}")
-        if self.repetitions < 1:
-            raise ConfigError(f"repetitions must be >= 1, got {self.repetitions}")
-        if not self.times_s or any(t < 0 for t in self.times_s):
-            raise ConfigError(f"times_s must be a non-empty list of times >= 0 s, got {self.times_s}")
+        check.choice("task", self.task, TASKS)
+        for i, mode in enumerate(self.modes):
+            check.choice(f"modes[{i}]", mode, MODES)
+        for i, variant in enumerate(self.variants):
+            check.choice(f"variants[{i}]", variant, VARIANTS)
+        check.number("hwat_noise_scale", self.hwat_noise_scale, ge=0)
+        check.integer("repetitions", self.repetitions, ge=1)
+        if not self.times_s:
+            check.fail("times_s", list(self.times_s), "give at least one time after programming")
+        check.numbers("times_s", tuple(self.times_s), ge=0, note="s")
         if isinstance(self.d2d, str) and self.d2d != "measured":
-            raise ConfigError(f"d2d must be a number >= 0 or 'measured', got {self.d2d!r}")
-        if isinstance(self.d2d, int | float) and (isinstance(self.d2d, bool) or self.d2d < 0):
-            raise ConfigError(f"d2d must be >= 0, got {self.d2d}")
+            check.fail("d2d", self.d2d, "must be a number >= 0 or 'measured'")
+        if self.d2d is not None and not isinstance(self.d2d, str):
+            check.number("d2d", self.d2d, ge=0)
         for key in ("subset", "test_subset"):
-            n = getattr(self, key)
-            if n is not None and n < 10:
-                raise ConfigError(f"{key} must be >= 10 examples, got {n}")
+            if getattr(self, key) is not None:
+                check.integer(key, getattr(self, key), ge=10, note="examples")
 
     @classmethod
     def for_task(cls, task: str, **changes: Any) -> ExperimentConfig:
@@ -144,10 +151,7 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
         data = dict(data)
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}")
+        check.check_keys("config", data, sorted(f.name for f in fields(cls)))
         task = str(data.get("task", "digits"))
         kwargs: dict[str, Any] = {
             k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep")
@@ -157,17 +161,16 @@ class ExperimentConfig:
                 kwargs[key] = tuple(kwargs[key])
         if "times_s" in kwargs:
             kwargs["times_s"] = tuple(float(t) for t in kwargs["times_s"])
-        kwargs["digital"] = _train(default_train_config(task), data.get("digital", {}))
-        kwargs["hwat"] = _train(default_hwat_config(task), data.get("hwat", {}))
+        kwargs["digital"] = _train(default_train_config(task), data.get("digital", {}), "digital")
+        kwargs["hwat"] = _train(default_hwat_config(task), data.get("hwat", {}), "hwat")
         if "periphery" in data:
             kwargs["periphery"] = Periphery.from_dict(data["periphery"])
         if "sweep" in data:
             sweep = dict(data["sweep"])
-            unknown_sweep = sorted(set(sweep) - {"parameter", "values", "time_s", "hwat"})
-            if unknown_sweep or "parameter" not in sweep or "values" not in sweep:
-                raise ConfigError(
-                    "[sweep] needs 'parameter' and 'values' (and optionally 'time_s' and 'hwat')"
-                )
+            hint = "[sweep] needs 'parameter' and 'values' (and optionally 'time_s' and 'hwat')"
+            check.check_keys("[sweep]", sweep, ("parameter", "values", "time_s", "hwat"), hint=hint)
+            if "parameter" not in sweep or "values" not in sweep:
+                raise ConfigError(hint)
             kwargs["sweep"] = SweepConfig(
                 parameter=str(sweep["parameter"]),
                 values=tuple(float(v) for v in sweep["values"]),
@@ -194,11 +197,14 @@ class ExperimentConfig:
         return cls.from_dict(data)
 
 
-def _train(base: TrainConfig, changes: dict[str, Any]) -> TrainConfig:
+def time_label(t_s: float) -> str:
+    """A time after programming as people say it (1 s, 1 h, 1 day, 1 year, else seconds)."""
+    return TIME_LABELS.get(float(t_s), f"{t_s:g} s")
+
+
+def _train(base: TrainConfig, changes: dict[str, Any], table: str) -> TrainConfig:
     merged = base.to_dict()
-    unknown = sorted(set(changes) - set(merged))
-    if unknown:
-        raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; valid: {', '.join(merged)}")
+    check.check_keys(f"[{table}]", changes, list(merged))
     merged.update(changes)
     return TrainConfig.from_dict(merged)
 

@@ -20,11 +20,14 @@ from memtwin.characterization import (
     characterize_devices,
 )
 from memtwin.devices import DeviceModel, Variability
+from memtwin.devices.drift import build_drift
 from memtwin.devices.drift_file import resolve_drift
 from memtwin.devices.from_characterization import MEASURED_DEVICE_DRIFT
 from memtwin.devices.presets import list_presets, preset
+from memtwin.devices.transforms import with_d2d
 from memtwin.errors import ConfigError
 from memtwin.measurements import PulseTable, load_many
+from memtwin.validation import number
 
 __all__ = [
     "MEASURED_DEVICE_DRIFT",
@@ -79,7 +82,7 @@ def resolve_device_source(
             )
         device = preset(spec) if spec in list_presets() else _toml(spec)
         if drift is not None:
-            device = replace(device, drift=resolve_drift(drift))
+            device = replace(device, drift=build_drift(resolve_drift(drift)))
         if d2d is not None:
             device = with_d2d(device, float(d2d))
         return ResolvedDevice(device)
@@ -130,13 +133,6 @@ def name_unnamed(table: PulseTable, paths: Sequence[str | Path]) -> PulseTable:
     return table
 
 
-def with_d2d(device: DeviceModel, d2d: float) -> DeviceModel:
-    if d2d < 0:
-        raise ConfigError(f"device-to-device variation must be >= 0, got {d2d}")
-    variability = replace(device.variability, d2d_update=d2d, d2d_bounds=d2d)
-    return replace(device, variability=variability)
-
-
 def _check_d2d(d2d: D2d | None) -> None:
     if isinstance(d2d, str) and d2d != "measured":
         raise ConfigError(f"--d2d must be a number >= 0 or 'measured', got {d2d!r}")
@@ -147,9 +143,8 @@ def _from_characterization(
 ) -> DeviceModel:
     variability = None
     if d2d is not None and d2d != "measured":
-        if float(d2d) < 0:
-            raise ConfigError(f"device-to-device variation must be >= 0, got {d2d}")
-        variability = Variability(d2d_update=float(d2d), d2d_bounds=float(d2d))
+        spread = number("d2d", d2d, ge=0)
+        variability = Variability(d2d_update=spread, d2d_bounds=spread)
     return DeviceModel.from_characterization(
         source,
         name=name,

@@ -30,7 +30,7 @@ a multi-threaded torch would oversubscribe the cores and run slower than N singl
 Use as a context manager so pools are shut down (and a Ray instance this executor started is stopped)::
 
     with make_executor("local", workers=4) as ex:
-        results = ex.map(evaluate_point, jobs, description="d2d sweep")
+        results = ex.map(run_eval_job, jobs, description="d2d sweep")
 
 Extension point: a new kind is a subclass of :class:`Executor` implementing ``_run`` (and ``close`` if
 it holds resources), registered in :func:`make_executor`.
@@ -54,6 +54,7 @@ from types import TracebackType
 from typing import Any
 
 from memtwin.errors import ConfigError, MemtwinError
+from memtwin.training.progress import progress_bar
 
 __all__ = [
     "EXECUTOR_KINDS",
@@ -63,6 +64,7 @@ __all__ = [
     "ProbeJob",
     "RayExecutor",
     "SerialExecutor",
+    "job_progress",
     "make_executor",
     "probe",
     "worker_info",
@@ -174,7 +176,7 @@ def _call_in_worker(fn: JobFn, job: Job, threads: int) -> Result:
 
 # ------------------------------------------------------------------------------------- progress
 @contextmanager
-def _progress(enabled: bool, total: int, description: str) -> Iterator[Callable[[], None]]:
+def job_progress(enabled: bool, total: int, description: str) -> Iterator[Callable[[], None]]:
     """Yield a function that advances a rich progress bar by one finished job (a no-op when disabled).
 
     The bar goes to stderr, so results printed on stdout stay clean.
@@ -183,23 +185,8 @@ def _progress(enabled: bool, total: int, description: str) -> Iterator[Callable[
         yield lambda: None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
+    bar = progress_bar(console=Console(stderr=True))
     with bar:
         task = bar.add_task(description or "jobs", total=total)
         yield lambda: bar.advance(task)
@@ -231,7 +218,7 @@ class Executor(ABC):
         jobs = list(jobs)
         if not jobs:
             return []
-        with _progress(progress, len(jobs), description) as advance:
+        with job_progress(progress, len(jobs), description) as advance:
             return self._run(fn, jobs, advance)
 
     @abstractmethod
@@ -383,11 +370,6 @@ class RayExecutor(Executor):
             for ref in pending:
                 ray.cancel(ref)
         return [r for r in results if r is not None]
-
-    @property
-    def started_ray(self) -> bool:
-        """Whether this executor called ``ray.init`` (and will call ``ray.shutdown`` on close)."""
-        return self._started
 
     def close(self) -> None:
         if self._started and self._ray.is_initialized():

@@ -1,29 +1,37 @@
-"""Run an experiment config into a run folder: ``config.toml``, ``device.toml``, ``results.json``,
-``results.csv``, ``checkpoints/`` and ``figures/``. Killed runs resume from their checkpoints."""
+"""Run an experiment config into a run folder: the paper's evaluation, or a sweep of one knob when
+``config.sweep`` is set. The folder gets ``config.toml``, ``device.toml``, ``results.json``,
+``results.csv``, ``history.json`` and ``checkpoints/``; killed runs resume from their checkpoints.
+
+Both are :class:`~memtwin.experiments.analysis.Analysis` definitions: one job per programming mode and
+variant (and swept value), run by :func:`~memtwin.experiments.analysis.run_analysis` in this process
+or on an executor, with the same numbers either way. Their HWAT networks are trained into the run's
+own ``checkpoints/hwat-<mode>[-<knob>=<value>]``, where another run can import them (``--from-run``).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import platform
-import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Unpack
 
-import torch
-
-from memtwin import __version__
-from memtwin.atomic import write_text_atomic
 from memtwin.characterization import write_characterizations
 from memtwin.characterization.plots import plot_characterization
-from memtwin.experiments.config import ExperimentConfig, same_experiment
+from memtwin.experiments.analysis import (
+    Analysis,
+    Evaluations,
+    Prepared,
+    RunOptions,
+    Summary,
+    run_analysis,
+    versions,
+)
+from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import ResolvedDevice
-from memtwin.experiments.evaluate import AnalogRow, Session, evaluate_protocol, program_seed
-from memtwin.experiments.figures import plot_all
-from memtwin.experiments.reuse import reusable_stages
-from memtwin.experiments.runfolder import RunFolder, marks_failed_run
-from memtwin.experiments.sweep import apply_parameter
+from memtwin.experiments.evaluate import EvalJob, Session, program_seed
+from memtwin.experiments.knobs import Knob, knob
 from memtwin.tasks.networks import count_weights
+
+__all__ = ["CSV_COLUMNS", "Evaluation", "Sweep", "run_experiment"]
 
 CSV_COLUMNS = (
     "mode",
@@ -37,96 +45,133 @@ CSV_COLUMNS = (
 )
 
 
-@marks_failed_run
+@dataclass
+class Evaluation(Analysis):
+    """The paper's protocol: modes × variants × times on the config's device and periphery."""
+
+    config: ExperimentConfig
+    kind: ClassVar[str] = "evaluate"
+    in_process: ClassVar[bool] = True
+    reuses_hwat: ClassVar[bool] = True
+
+    def setup(self, prepared: Prepared) -> None:
+        """``device.toml``, and for a device measured in this run its characterization and figures."""
+        run, source = prepared.run, prepared.session.source
+        prepared.session.device.to_toml(run.path / "device.toml")
+        if source is not None and source.characterized is not None and source.table is not None:
+            found = source.characterized
+            write_characterizations(found.results, run.path / "characterization.json", found.skipped)
+            if source.characterization is not None:
+                plot_characterization(source.table, source.characterization, run.figures)
+
+    def plan(self, prepared: Prepared) -> list[EvalJob]:
+        device, cfg = prepared.session.device, self.config
+        return [
+            prepared.job(f"{mode}-{variant}", device, cfg.periphery, modes=(mode,), variants=(variant,),
+                         shared_hwat=True)
+            for mode in cfg.modes
+            for variant in cfg.variants
+        ]  # fmt: skip
+
+    def summarize(self, prepared: Prepared, evaluations: Evaluations) -> Summary:
+        cfg, session = self.config, prepared.session
+        rows = [row for result in evaluations.run(self.plan(prepared)) for row in result["rows"]]
+        weights = count_weights(prepared.net)
+        results: dict[str, Any] = {
+            "task": cfg.task,
+            "device": session.device.name,
+            "digital_accuracy": prepared.digital_accuracy,
+            "analog": rows,
+            "network": {"weights": weights, "devices": 2 * weights},
+            "data": session.data.describe(),
+            "seeds": {
+                "base": cfg.seed,
+                "digital_training": cfg.digital.seed,
+                "hwat_training": cfg.hwat.seed,
+                "programming": {m: program_seed(cfg.seed, m) for m in cfg.modes},
+            },
+            "versions": versions(),
+            "hardware": str(session.torch_device),
+        }
+        if evaluations.info is not None:
+            results["executor"] = evaluations.info
+        return Summary(results, rows, CSV_COLUMNS)
+
+
+@dataclass
+class Sweep(Evaluation):
+    """The protocol at each value of one knob (``config.sweep``), at one time after programming.
+
+    ``hwat = "per_value"`` hardware-aware trains afresh on every swept device; ``"once"`` trains once on
+    the nominal device (before the jobs, so parallel jobs share it) and programs that network onto
+    every swept one, as the paper's Fig. 5(b)."""
+
+    kind: ClassVar[str] = "sweep"
+    knob: Knob | None = None
+
+    def __post_init__(self) -> None:
+        if self.config.sweep is None:
+            raise ValueError("a Sweep needs a config with a [sweep] table")
+        self.knob = knob(self.config.sweep.parameter)
+
+    def check(self, session: Session) -> None:
+        """Every swept value can be set on this device (before the run folder opens)."""
+        assert self.knob is not None and self.config.sweep is not None
+        for value in self.config.sweep.values:
+            self.knob.apply(session.device, self.config.periphery, value)
+
+    def setup(self, prepared: Prepared) -> None:
+        super().setup(prepared)
+        cfg = self.config
+        if cfg.sweep is not None and cfg.sweep.hwat == "once" and "hwat_gdc" in cfg.variants:
+            nominal = replace(cfg.periphery, drift_compensation=True)
+            for mode in cfg.modes:
+                prepared.session.hardware_aware(prepared.net, prepared.session.device, nominal, mode, mode)
+
+    def plan(self, prepared: Prepared) -> list[EvalJob]:
+        cfg, sweep, device = self.config, self.config.sweep, prepared.session.device
+        assert sweep is not None and self.knob is not None
+        jobs = []
+        for value in sweep.values:
+            swept_device, periphery = self.knob.apply(device, cfg.periphery, value)
+            at = f"{sweep.parameter}={value:g}"
+            jobs += [
+                prepared.job(
+                    f"{at}-{mode}-{variant}", swept_device, periphery, modes=(mode,), variants=(variant,),
+                    times_s=(sweep.time_s,), tag=f"-{at}", parameter=sweep.parameter, value=value,
+                    hwat_device=device if sweep.hwat == "once" else None, shared_hwat=True,
+                )
+                for mode in cfg.modes
+                for variant in cfg.variants
+            ]  # fmt: skip
+        return jobs
+
+    def summarize(self, prepared: Prepared, evaluations: Evaluations) -> Summary:
+        summary = super().summarize(prepared, evaluations)
+        sweep = self.config.sweep
+        assert sweep is not None
+        summary.results["sweep"] = {
+            "parameter": sweep.parameter,
+            "values": list(sweep.values),
+            "hwat": sweep.hwat,
+        }
+        return summary
+
+
 def run_experiment(
     config: ExperimentConfig,
     out: str | Path,
     *,
-    progress: bool = True,
-    overwrite: bool = False,
-    checkpoints_from: str | Path | None = None,
     source: ResolvedDevice | None = None,
+    **options: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Run ``config`` (an evaluation, or a sweep when ``config.sweep`` is set) into ``out``.
 
-    ``checkpoints_from``: a run folder whose trained networks this run starts from, as far as that run
-    trained them the same way (see :func:`memtwin.experiments.reuse.reusable_stages`). ``source``: the
-    device already resolved from measurements (``memtwin assess``), instead of resolving
-    ``config.device``; the run folder then gets its ``characterization.json``."""
-    stages = reusable_stages(config, Path(checkpoints_from)) if checkpoints_from is not None else None
-    run = RunFolder(Path(out))
-    started = time.perf_counter()
-    # Data and device are validated before the folder is created.
-    session = Session.open(config, run.checkpoints, progress=progress, source=source)
-    run.start(config.to_toml(), overwrite=overwrite, same_config=same_experiment)
-    if checkpoints_from is not None:
-        run.import_checkpoints(Path(checkpoints_from), stages)
-    session.device.to_toml(run.path / "device.toml")
-    source = session.source
-    if source is not None and source.characterized is not None and source.table is not None:
-        found = source.characterized
-        write_characterizations(found.results, run.path / "characterization.json", found.skipped)
-        if source.characterization is not None:
-            plot_characterization(source.table, source.characterization, run.figures)
-
-    net, digital_acc, history = session.train_digital()
-    t_digital = time.perf_counter() - started
-    rows: list[AnalogRow] = []
-    if config.sweep is None:
-        rows = evaluate_protocol(session, net)
-    else:
-        for value in config.sweep.values:
-            device, periphery = apply_parameter(
-                session.device, config.periphery, config.sweep.parameter, value
-            )
-            rows += evaluate_protocol(
-                session,
-                net,
-                device=device,
-                periphery=periphery,
-                times_s=(config.sweep.time_s,),
-                tag=f"-{config.sweep.parameter}={value:g}",
-                parameter=config.sweep.parameter,
-                value=value,
-                hwat_on_nominal=config.sweep.hwat == "once",
-            )
-    elapsed = time.perf_counter() - started
-    weights = count_weights(net)
-    results: dict[str, Any] = {
-        "task": config.task,
-        "device": session.device.name,
-        "digital_accuracy": digital_acc,
-        "analog": [r.to_dict() for r in rows],
-        "network": {"weights": weights, "devices": 2 * weights},
-        "data": session.data.describe(),
-        "seeds": {
-            "base": config.seed,
-            "digital_training": config.digital.seed,
-            "hwat_training": config.hwat.seed,
-            "programming": {m: program_seed(config.seed, m) for m in config.modes},
-        },
-        "timings_s": {"digital_training": t_digital, "total": elapsed},
-        "versions": {"memtwin": __version__, "torch": torch.__version__, "python": platform.python_version()},
-        "hardware": str(session.torch_device),
-    }
-    if config.sweep is not None:
-        results["sweep"] = {
-            "parameter": config.sweep.parameter,
-            "values": list(config.sweep.values),
-            "hwat": config.sweep.hwat,
-        }
-    write_text_atomic(run.path / "results.csv", results_csv(results["analog"]))
-    plot_all(results, run.figures, history["epochs"])
-    run.write_json("history.json", history)
-    run.write_json("results.json", results)
-    run.complete()
-    return results
-
-
-def results_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: r.get(k, "") for k in CSV_COLUMNS})
-    return buf.getvalue()
+    ``source``: the device already resolved from measurements (``memtwin assess``), instead of resolving
+    ``config.device``; the run folder then gets its ``characterization.json``. ``options``:
+    ``checkpoints_from``, a run folder whose trained networks this run starts from, as far as that run
+    trained them the same way (see :func:`memtwin.experiments.reuse.reusable_stages`); ``executor``
+    (default: this process), ``progress``, ``overwrite``, ``present`` (writes the figures; see
+    :func:`~memtwin.experiments.analysis.run_analysis`)."""
+    analysis = Evaluation(config) if config.sweep is None else Sweep(config)
+    return run_analysis(analysis, config, out, source=source, **options)

@@ -9,7 +9,6 @@ the folder, so a typo never leaves an empty run behind.
 
 from __future__ import annotations
 
-import functools
 import json
 import operator
 import platform
@@ -19,7 +18,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from memtwin import __version__
 from memtwin.atomic import write_json_atomic, write_text_atomic
@@ -28,7 +27,6 @@ from memtwin.errors import ConfigError
 RUNNING = "running"
 COMPLETE = "complete"
 FAILED = "failed"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,16 +135,3 @@ class RunFolder:
 
     def write_json(self, name: str, obj: Any) -> Path:
         return write_json_atomic(self.path / name, obj)
-
-
-def marks_failed_run(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorate ``fn(config, out, ...)``, a function that runs into the folder ``out``, so that an error
-    anywhere in it leaves ``status.json`` saying ``failed`` with the error instead of ``running``."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        out = kwargs["out"] if "out" in kwargs else args[1]
-        with RunFolder(Path(out)).failing_on_error():
-            return fn(*args, **kwargs)
-
-    return wrapper

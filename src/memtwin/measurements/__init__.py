@@ -146,6 +146,11 @@ def load_many(
     tables = [t for t, _ in read]
     if g_range is not None:
         tables = _remap(read, tuple(float(g) for g in g_range))  # type: ignore[arg-type]
+    return _merge(tables)
+
+
+def _merge(tables: list[PulseTable]) -> PulseTable:
+    """One table of several files' reads (see :func:`load_many`)."""
     source = ", ".join(t.source for t in tables)
     shared = [c for c in OPTIONAL_COLUMNS if all(c in t.frame.columns for t in tables)]
     partial = [c for c in OPTIONAL_COLUMNS if c not in shared and any(c in t.frame.columns for t in tables)]
@@ -156,8 +161,14 @@ def load_many(
             stacklevel=caller_stacklevel(),
         )
     frames = [t.frame[[*REQUIRED_COLUMNS, *shared]].assign(_file=k) for k, t in enumerate(tables)]
-    frames = _qualify_column_names(frames, tables)
-    merged = pd.concat(frames, ignore_index=True)
+    merged = pd.concat(_qualify_column_names(frames, tables), ignore_index=True)
+    _check_one_file_per_read(merged, tables)
+    layout = "\n".join(t.layout for t in tables if t.layout)
+    return PulseTable.from_frame(merged.drop(columns="_file"), source, layout=layout)
+
+
+def _check_one_file_per_read(merged: pd.DataFrame, tables: list[PulseTable]) -> None:
+    """A read (device, cycle, phase, pulse) in two files raises, naming both files."""
     key = ["device", "cycle", "phase", "pulse"]
     dup = merged.duplicated(subset=key).to_numpy()
     if dup.any():
@@ -172,8 +183,6 @@ def load_many(
             value=int(row["cycle"]),
             expected="each read in one file only (distinct cycle numbers, or distinct --device names)",
         )
-    layout = "\n".join(t.layout for t in tables if t.layout)
-    return PulseTable.from_frame(merged.drop(columns="_file"), source, layout=layout)
 
 
 def _request(

@@ -61,13 +61,14 @@ def resolve_responses(
     specs: list[ColumnSpec],
     req: Request,
     report: Report,
-    read_voltage_from: str | None = None,
+    rv_col: int | None = None,
 ) -> None:
     """Set the quantity of each response column ``cols`` in ``specs`` (see the module notes).
 
-    ``read_voltage_from`` names the file's read-voltage column (``"column B"``), if it has one.
-    Raises for a header contradicting ``--quantity`` and for a ``--read-voltage`` that would do nothing.
+    ``rv_col``: the file's read-voltage column, if it has one. Raises for a header contradicting
+    ``--quantity`` and for a ``--read-voltage`` that would do nothing.
     """
+    read_voltage_from = report.columns([rv_col]) if rv_col is not None else None
     for j in cols:
         spec = specs[j]
         if spec.quantity in RESPONSES and req.quantity not in (None, spec.quantity):
@@ -189,6 +190,13 @@ def _finite_values(grid: Grid, cols: list[int]) -> np.ndarray:
         values = grid.numbers(j, "a number (a conductance, read current or resistance)")
         parts.append(values[np.isfinite(values)])
     return np.concatenate(parts) if parts else np.empty(0)
+
+
+def stated_read_voltage(req: Request, spec: ColumnSpec, n: int) -> np.ndarray | None:
+    """The read voltage of ``n`` reads that ``--read-voltage`` or else the header's ``@ V`` gives
+    (``None``: neither does; a read-voltage column of the file is the reader's business)."""
+    given = req.read_voltage_V if req.read_voltage_V is not None else spec.read_voltage_V
+    return None if given is None else np.full(n, float(given))
 
 
 def conductance(

@@ -26,7 +26,7 @@ from memtwin.measurements.columns import resolve_columns
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import phases_in_name
 from memtwin.measurements.reading import Request
-from memtwin.measurements.roles import PULSE_VOLTAGE, content_roles, role_candidates
+from memtwin.measurements.roles import PULSE_VOLTAGE, column_roles
 from memtwin.measurements.signed import voltage_columns
 from memtwin.measurements.units import CYCLE, DEVICE, PHASE, TIME, parse_header
 from memtwin.measurements.updown import updown_columns
@@ -44,7 +44,7 @@ def detect_format(grid: Grid, req: Request | None = None) -> str:
     if req is not None and req.phases is not None:
         return "wide"  # only wide columns hold ramps of phases in turn
     chosen = resolve_columns(grid, req.columns) if req is not None and req.columns else None
-    roles = content_roles(grid, role_candidates(grid, specs, chosen or ()), pulse_voltage=True)
+    roles = column_roles(grid, specs, chosen or (), pulse_voltage=True)
     if grid.headerless:
         if any(r.kind == PULSE_VOLTAGE for r in roles.values()):
             return "xlsx"

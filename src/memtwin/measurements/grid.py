@@ -81,6 +81,29 @@ class Grid:
             expected=expected,
         )
 
+    def header_error(self, message: str, expected: str, *, listed: bool = True) -> MeasurementError:
+        """A :class:`MeasurementError` about the roles of the columns, at the header row (``listed``:
+        naming every header, so the user sees what was there)."""
+        value = ", ".join(self.header) if listed else None
+        return MeasurementError(message, file=self.file, row=self.header_row, value=value, expected=expected)
+
+    def column_error(self, j: int, message: str, expected: str, value: object = None) -> MeasurementError:
+        """A :class:`MeasurementError` about what column ``j`` as a whole holds."""
+        return MeasurementError(
+            message, file=self.file, column=self.header[j], value=value, expected=expected
+        )
+
+    def twice_error(self, quantity: str, first: int, second: int) -> MeasurementError:
+        """Columns ``first`` and ``second`` both hold ``quantity``: an error at the second one."""
+        return MeasurementError(
+            f"two columns hold the {quantity.replace('_', ' ')}: "
+            f"{self.header[first]!r} and {self.header[second]!r}",
+            file=self.file,
+            row=self.header_row,
+            column=self.header[second],
+            expected="one column per quantity",
+        )
+
     def numbers(self, j: int, expected: str = "a number") -> np.ndarray:
         """Column ``j`` as floats, NaN where blank; text that is not a number raises."""
         if j in self._cache:
@@ -280,7 +303,50 @@ def make_grid(
     Trailing blank rows are dropped; so is a first data row of only zeros in a file without a header
     (a placeholder no instrument reads).
     """
-    cleaned = list(records)
+    top = _split_header(list(records), file)
+    width = max(len(top.header_cells), *(len(cells) for _, cells in top.body))
+    padded = [cells + [None] * (width - len(cells)) for _, cells in top.body]
+    columns: list[list[Cell]] = [list(col) for col in zip(*padded, strict=True)]
+    name = (lambda j: f"column {column_letter(j)}") if container == "xlsx" else (lambda j: f"column {j + 1}")
+    if top.headerless:
+        header = [name(j) for j in range(width)]
+    else:
+        header = [
+            ("" if c is None else c if isinstance(c, str) else _number_text(c)) for c in top.header_cells
+        ]
+        header += [""] * (width - len(header))
+    named = [not top.headerless and bool(header[j]) for j in range(width)]
+    keep = [j for j in range(width) if named[j] or any(c is not None for c in columns[j])]
+    if keep and not header[keep[0]] and len(columns[keep[0]]) > 1 and _is_index(columns[keep[0]]):
+        keep = keep[1:]  # an unnamed running index (pandas' to_csv default) is not data
+    return Grid(
+        file=file,
+        header=[header[j] or name(j) for j in keep],
+        columns=[columns[j] for j in keep],
+        rows=np.array([r for r, _ in top.body], dtype=np.int64),
+        header_row=None if top.headerless else top.header_row,
+        decimal_comma=decimal_comma,
+        sheet=sheet,
+        container=container,
+        positions=tuple(keep),
+        sheet_name=sheet_name,
+        notes=tuple(top.notes),
+    )
+
+
+@dataclass
+class _Top:
+    """Where the header is (if any) and the data records below it."""
+
+    header_row: int
+    header_cells: list[Cell]
+    body: list[tuple[int, list[Cell]]]
+    headerless: bool
+    notes: list[str]
+
+
+def _split_header(cleaned: list[tuple[int, list[Cell]]], file: str) -> _Top:
+    """The header record (a data row, a ``#`` comment line or two text rows) and the data records."""
     start = 0
     while start < len(cleaned) and _skippable(cleaned[start][1]):
         start += 1
@@ -289,63 +355,33 @@ def make_grid(
             "the file is empty", file=file, expected="a header row and rows of measurements"
         )
     header_row, header_cells = cleaned[start]
-    body = cleaned[start + 1 :]
     given = [c for c in header_cells if c is not None]
     numeric = all(_is_number(c) for c in given)  # blank cells beside numbers: still data
-    headerless = numeric and not _is_index(given)
-    notes: list[str] = []
-    if headerless:
-        body = cleaned[start:]
+    top = _Top(header_row, header_cells, cleaned[start + 1 :], numeric and not _is_index(given), [])
+    if top.headerless:
+        top.body = cleaned[start:]
         commented = _commented_header(cleaned[start - 1] if start else None, header_cells)
         if commented is not None:
-            header_row, header_cells = cleaned[start - 1][0], commented
-            headerless = False
-            notes.append(f"header from the comment line at row {header_row}")
-    while body and all(c is None for c in body[-1][1]):
-        body.pop()
-    if not headerless and len(body) > 1 and _all_text(body[0][1]):
-        header_cells = _merge_header(header_cells, body[0][1])
-        notes.append(f"header from rows {header_row}-{body[0][0]}")
-        body = body[1:]
-    if headerless and len(body) > 2 and _all_zero(body[0][1]):
-        notes.append(f"row {body[0][0]} (all zeros) skipped as a placeholder")
-        body = body[1:]
-    if not body:
+            top.header_row, top.header_cells = cleaned[start - 1][0], commented
+            top.headerless = False
+            top.notes.append(f"header from the comment line at row {top.header_row}")
+    while top.body and all(c is None for c in top.body[-1][1]):
+        top.body.pop()
+    if not top.headerless and len(top.body) > 1 and _all_text(top.body[0][1]):
+        top.header_cells = _merge_header(top.header_cells, top.body[0][1])
+        top.notes.append(f"header from rows {top.header_row}-{top.body[0][0]}")
+        top.body = top.body[1:]
+    if top.headerless and len(top.body) > 2 and _all_zero(top.body[0][1]):
+        top.notes.append(f"row {top.body[0][0]} (all zeros) skipped as a placeholder")
+        top.body = top.body[1:]
+    if not top.body:
         raise MeasurementError(
             "the file has a header but no data below it",
             file=file,
-            row=header_row,
+            row=top.header_row,
             expected="at least one row of measurements below the header",
         )
-    width = max(len(header_cells), *(len(cells) for _, cells in body))
-    padded = [cells + [None] * (width - len(cells)) for _, cells in body]
-    columns: list[list[Cell]] = [list(col) for col in zip(*padded, strict=True)]
-    name = (lambda j: f"column {column_letter(j)}") if container == "xlsx" else (lambda j: f"column {j + 1}")
-    if headerless:
-        header = [name(j) for j in range(width)]
-    else:
-        header = [("" if c is None else c if isinstance(c, str) else _number_text(c)) for c in header_cells]
-        header += [""] * (width - len(header))
-    named = [not headerless and bool(header[j]) for j in range(width)]
-    keep = [j for j in range(width) if named[j] or any(c is not None for c in columns[j])]
-    if keep and not header[keep[0]] and len(columns[keep[0]]) > 1 and _is_index(columns[keep[0]]):
-        keep = keep[1:]  # an unnamed running index (pandas' to_csv default) is not data
-    header = [header[j] or name(j) for j in keep]
-    columns = [columns[j] for j in keep]
-    rows = np.array([r for r, _ in body], dtype=np.int64)
-    return Grid(
-        file=file,
-        header=header,
-        columns=columns,
-        rows=rows,
-        header_row=None if headerless else header_row,
-        decimal_comma=decimal_comma,
-        sheet=sheet,
-        container=container,
-        positions=tuple(keep),
-        sheet_name=sheet_name,
-        notes=tuple(notes),
-    )
+    return top
 
 
 def column_letter(position: int) -> str:

@@ -9,7 +9,7 @@ several files over its whole trace.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,13 @@ class Report:
 
     def add(self, text: str) -> None:
         self.parts.append(text)
+
+    def add_unused(self, taken: Iterable[int | None]) -> None:
+        """Name, as ``not used``, the columns outside ``taken`` (none: nothing is added)."""
+        used = set(taken)
+        unused = [j for j in range(len(self.grid.header)) if j not in used]
+        if unused:
+            self.add(f"{self.columns(unused)} not used")
 
     def columns(self, js: Sequence[int]) -> str:
         """``column C``, ``column 3 'G (uS)'``, ``columns C-AR``, ``columns 1, 4, 6``."""

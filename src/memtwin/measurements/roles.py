@@ -179,3 +179,23 @@ def _role_text(report: Report, role: Role, used: bool) -> str:
     if role.kind == PULSE_VOLTAGE:
         return "signed like a pulse voltage (ignored)"
     return f"constant {role.value:g} (ignored)"
+
+
+def column_roles(
+    grid: Grid, specs: list[ColumnSpec], exclude: Iterable[int] = (), *, pulse_voltage: bool
+) -> dict[int, Role]:
+    """:func:`content_roles` of the columns whose header says nothing (:func:`role_candidates`),
+    other than ``exclude`` (the columns the user named)."""
+    return content_roles(grid, role_candidates(grid, specs, exclude), pulse_voltage=pulse_voltage)
+
+
+def role_column(roles: dict[int, Role], kind: str, skip: Iterable[int] = ()) -> int | None:
+    """The first column whose content role is ``kind`` (outside ``skip``), if any."""
+    left_out = set(skip)
+    return next((j for j, r in roles.items() if r.kind == kind and j not in left_out), None)
+
+
+def constant_text(roles: dict[int, Role], j: int | None) -> str:
+    """`` (constant -0.1 V)`` when column ``j`` was recognised by its constant value, else nothing."""
+    role = roles.get(j) if j is not None else None
+    return f" (constant {role.value:g} V)" if role is not None and role.value is not None else ""

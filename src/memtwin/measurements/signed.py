@@ -18,11 +18,14 @@ cells are allowed after a ramp's last read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import GAP_HELP, apply_g_range, finish, ramp_extent
+from memtwin.measurements.assemble import PerRow, Pieces, finish_phase
+from memtwin.measurements.checks import GAP_HELP, apply_g_range, ramp_extent
 from memtwin.measurements.columns import column_position, resolve_columns
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.reading import Report, Request
@@ -30,20 +33,18 @@ from memtwin.measurements.roles import (
     PULSE_VOLTAGE,
     READ_VOLTAGE,
     Role,
-    content_roles,
+    column_roles,
+    constant_text,
     describe_roles,
-    role_candidates,
+    role_column,
 )
 from memtwin.measurements.table import DEPRESSION, POTENTIATION, PulseTable
 from memtwin.measurements.units import (
-    CYCLE,
-    DEVICE,
-    PHASE,
     PULSE,
     PULSE_AMPLITUDE,
-    PULSE_CURRENT,
     PULSE_WIDTH,
     RESPONSES,
+    TIDY_ONLY,
     TIME,
     VOLTAGE,
     ColumnSpec,
@@ -63,7 +64,7 @@ def voltage_columns(
 ) -> tuple[int | None, int | None]:
     """``(pulse-voltage column, read-voltage column)`` by the rules in the module notes.
 
-    ``roles``: content roles (:func:`~memtwin.measurements.roles.content_roles`); ``exclude``:
+    ``roles``: content roles (:func:`~memtwin.measurements.roles.column_roles`); ``exclude``:
     columns the user named as devices.
     """
     roles = roles or {}
@@ -82,17 +83,30 @@ def voltage_columns(
             (j for j, s in usable if s.quantity == PULSE and s.unit is None and j not in roles), None
         )
     if pulse is None:
-        pulse = next((j for j, r in roles.items() if r.kind == PULSE_VOLTAGE and j not in skip), None)
+        pulse = role_column(roles, PULSE_VOLTAGE, skip)
     if read is None:
-        read = next((j for j, r in roles.items() if r.kind == READ_VOLTAGE and j not in skip), None)
+        read = role_column(roles, READ_VOLTAGE, skip)
     return pulse, read
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What each column of a signed sheet is: ``devices`` are those read (``--device``), of ``every``."""
+
+    roles: dict[int, Role]
+    pv_col: int
+    rv_col: int | None
+    per_row: dict[str, int]
+    every: list[int]
+    devices: list[int]
+    names: list[str]
 
 
 def plan(
     grid: Grid, specs: list[ColumnSpec], chosen: list[int] | None
 ) -> tuple[dict[int, Role], int | None, int | None]:
     """Content roles and the pulse- and read-voltage columns of a signed sheet."""
-    roles = content_roles(grid, role_candidates(grid, specs, chosen or ()), pulse_voltage=True)
+    roles = column_roles(grid, specs, chosen or (), pulse_voltage=True)
     pv_col, rv_col = voltage_columns(specs, roles)  # a voltage named in --columns is refused later
     return roles, pv_col, rv_col
 
@@ -103,88 +117,89 @@ def read_signed(grid: Grid, req: Request, report: Report) -> PulseTable:
     report.grid = grid
     report.layout = "signed pulse voltage"
     specs = [parse_header(h, file=grid.file) for h in grid.header]
+    sheet = _sheet(grid, specs, req, report)
+    _describe(report, grid, specs, sheet)
+    pv = grid.numbers(sheet.pv_col, "a pulse voltage in V") * specs[sheet.pv_col].scale
+    used, negative, ramps = _ramps(grid, pv, sheet.pv_col, sheet.devices, req.pulses_per_cycle)
+    columns = {READ_VOLTAGE_Q: sheet.rv_col} if sheet.rv_col is not None else {}
+    expected = {READ_VOLTAGE_Q: "a read voltage in V", PULSE_WIDTH: "a number", TIME: "a number"}
+    per_row = PerRow.read(grid, {**columns, **sheet.per_row}, specs, expected)
+    pieces = Pieces()
+    labels: list[str] = []
+    for name, j in zip(sheet.names, sheet.devices, strict=True):
+        idx, cycles, pulses = _device_reads(grid, j, specs[j], used, negative, ramps)
+        if len(idx) == 0:
+            continue
+        values = per_row.at(grid, idx)
+        read_v = values.get(READ_VOLTAGE_Q)
+        if read_v is None:
+            read_v = convert.stated_read_voltage(req, specs[j], len(idx))
+        g, current = convert.conductance(grid, j, specs[j], idx, read_v, sheet.rv_col)
+        pieces.add(
+            rows=grid.rows[idx],
+            cycle=cycles,
+            pulse=pulses,
+            conductance_S=g,
+            pulse_amplitude_V=np.abs(pv[idx]),
+            negative=pv[idx] < 0,
+            read_voltage_V=read_v,
+            read_current_A=current,
+            pulse_width_s=values.get(PULSE_WIDTH),
+            time_s=values.get(TIME),
+        )
+        labels += [name] * len(idx)
+    out, rows = pieces.joined(grid.file, "every device column is empty")
+    out["phase"] = np.where(out.pop("negative"), DEPRESSION, POTENTIATION)
+    out["device"] = labels
+    apply_g_range(out, report, req.g_range)
+    empty = f"no {req.phase} ramps in this sheet"
+    return finish_phase(out, rows, report, req.phase, empty, "--phase matching the data")
+
+
+def _sheet(grid: Grid, specs: list[ColumnSpec], req: Request, report: Report) -> _Sheet:
+    """Find the voltage, per-row and device columns and settle what the devices hold (``specs``)."""
     chosen = resolve_columns(grid, req.columns) if req.columns else None
     roles, pv_col, rv_col = plan(grid, specs, chosen)
     if pv_col is None:
-        raise MeasurementError(
-            "no pulse-voltage column",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=SIGNED_HELP,
-        )
+        raise grid.header_error("no pulse-voltage column", SIGNED_HELP)
     per_row, devices = _sort_columns(grid, specs, roles, pv_col, rv_col, chosen)
     if not devices:
-        raise MeasurementError(
-            "no device columns",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=SIGNED_HELP + " (or --columns naming them)",
-        )
+        raise grid.header_error("no device columns", SIGNED_HELP + " (or --columns naming them)")
     for j in devices:
         specs[j] = ramp_spec(specs[j], grid.file)
-    convert.resolve_responses(
-        grid, devices, specs, req, report, report.columns([rv_col]) if rv_col is not None else None
-    )
+    convert.resolve_responses(grid, devices, specs, req, report, rv_col)
     names = _device_names(grid, specs, devices)
     every = list(devices)
     if req.device is not None:
         devices, names = _select_device(grid, req.device, devices, names)
-    _describe(report, grid, specs, roles, pv_col, rv_col, per_row, every, devices)
+    return _Sheet(roles, pv_col, rv_col, per_row, every, devices, names)
 
-    pv = grid.numbers(pv_col, "a pulse voltage in V") * specs[pv_col].scale
-    used, negative, ramps = _ramps(grid, pv, pv_col, devices, req.pulses_per_cycle)
-    rv: np.ndarray | None = None
-    if rv_col is not None:
-        rv = grid.numbers(rv_col, "a read voltage in V") * specs[rv_col].scale
-    extras = {q: grid.numbers(j, "a number") * specs[j].scale for q, j in per_row.items()}
 
-    pieces: dict[str, list[np.ndarray]] = {}
-    labels: list[str] = []
-    for k, j in enumerate(devices):
-        spec = specs[j]
-        values = grid.numbers(j, convert.describe(spec))
-        take: list[np.ndarray] = []
-        cycles: list[np.ndarray] = []
-        count = {False: 0, True: 0}
-        for a, b in ramps:
-            ramp = used[a:b]
-            neg = bool(negative[a])
-            count[neg] += 1
-            length, gap = ramp_extent(values[ramp])
-            if gap is not None:
-                raise grid.error("blank cell inside a ramp", int(ramp[gap]), j, GAP_HELP)
-            take.append(ramp[:length])
-            cycles.append(np.full(length, count[neg]))
-        idx = np.concatenate(take)
-        if len(idx) == 0:
-            continue
-        for q, col in ((READ_VOLTAGE_Q, rv_col), *per_row.items()):
-            if col is not None:
-                data = rv if q == READ_VOLTAGE_Q else extras[q]
-                assert data is not None
-                grid.require(col, data[idx], idx, "a value on every row that has a read")
-        read_v = rv[idx] if rv is not None else None
-        if read_v is None and (req.read_voltage_V is not None or spec.read_voltage_V is not None):
-            given = req.read_voltage_V if req.read_voltage_V is not None else spec.read_voltage_V
-            read_v = np.full(len(idx), given)
-        g, current = convert.conductance(grid, j, spec, idx, read_v, rv_col)
-        _add(pieces, "row", idx)
-        _add(pieces, "cycle", np.concatenate(cycles))
-        _add(pieces, "pulse", np.concatenate([np.arange(1, len(t) + 1) for t in take]))
-        _add(pieces, "conductance_S", g)
-        _add(pieces, "pulse_amplitude_V", np.abs(pv[idx]))
-        _add(pieces, "negative", pv[idx] < 0)
-        _add(pieces, "read_voltage_V", read_v)
-        _add(pieces, "read_current_A", current if current is not None else np.full(len(idx), np.nan))
-        for q, col_name in ((PULSE_WIDTH, "pulse_width_s"), (TIME, "time_s")):
-            if q in extras:
-                _add(pieces, col_name, extras[q][idx])
-        labels += [names[k]] * len(idx)
-    if not labels:
-        raise MeasurementError("every device column is empty", file=grid.file, expected="at least one value")
-    return _assemble(grid, pieces, labels, req, report)
+def _device_reads(
+    grid: Grid,
+    j: int,
+    spec: ColumnSpec,
+    used: np.ndarray,
+    negative: np.ndarray,
+    ramps: list[tuple[int, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The data rows device column ``j`` has a read on (each ramp up to its last read), with their
+    cycle (the k-th ramp of a sign is cycle k) and pulse number; a blank inside a ramp raises."""
+    values = grid.numbers(j, convert.describe(spec))
+    take: list[np.ndarray] = []
+    cycles: list[np.ndarray] = []
+    count = {False: 0, True: 0}
+    for a, b in ramps:
+        ramp = used[a:b]
+        neg = bool(negative[a])
+        count[neg] += 1
+        length, gap = ramp_extent(values[ramp])
+        if gap is not None:
+            raise grid.error("blank cell inside a ramp", int(ramp[gap]), j, GAP_HELP)
+        take.append(ramp[:length])
+        cycles.append(np.full(length, count[neg]))
+    pulses = [np.arange(1, len(t) + 1) for t in take]
+    return np.concatenate(take), np.concatenate(cycles), np.concatenate(pulses)
 
 
 def _sort_columns(
@@ -202,18 +217,20 @@ def _sort_columns(
         q = spec.quantity
         if chosen is not None and j in chosen:
             if j in (pv_col, rv_col):
-                raise _not_a_device(grid, j, "the pulse voltage" if j == pv_col else "the read voltage")
+                what = "the pulse voltage" if j == pv_col else "the read voltage"
+                raise grid.column_error(
+                    j, f"--columns names {what} as a device column", "--columns naming only device columns"
+                )
             devices.append(j)
             continue
         if j in (pv_col, rv_col) or j in roles or (q == PULSE and spec.unit is None):
             continue
-        if q in (CYCLE, PHASE, DEVICE, PULSE_CURRENT):
-            raise MeasurementError(
-                f"a {q.replace('_', ' ')} column does not belong in a signed-pulse-voltage sheet "
-                "(use the tidy layout, one row per read, and --format tidy)",
-                file=grid.file,
-                column=grid.header[j],
-                expected=SIGNED_HELP,
+        if q in TIDY_ONLY:
+            why = "use the tidy layout, one row per read, and --format tidy"
+            raise grid.column_error(
+                j,
+                f"a {q.replace('_', ' ')} column does not belong in a signed-pulse-voltage sheet ({why})",
+                SIGNED_HELP,
             )
         if q in (PULSE_WIDTH, TIME):
             if q in per_row:
@@ -269,54 +286,20 @@ def _ramps(
     return used, negative, ramps
 
 
-def _assemble(
-    grid: Grid, pieces: dict[str, list[np.ndarray]], labels: list[str], req: Request, report: Report
-) -> PulseTable:
-    out: dict[str, np.ndarray | list[str]] = {}
-    for key, parts in pieces.items():
-        joined = np.concatenate(parts)
-        if key == "read_current_A" and np.isnan(joined).any():
-            continue  # not every device column holds currents
-        if len(joined) == len(labels):  # shorter: only some device columns had it (a header read voltage)
-            out[key] = joined
-    rows = grid.rows[out.pop("row").astype(np.int64)]  # type: ignore[union-attr]
-    negative_rows = out.pop("negative")
-    out["phase"] = np.where(negative_rows, DEPRESSION, POTENTIATION)
-    out["device"] = labels
-    apply_g_range(out, report, req.g_range)
-    if req.phase is not None:
-        keep = out["phase"] == req.phase
-        if not np.any(keep):
-            raise MeasurementError(
-                f"no {req.phase} ramps in this sheet",
-                file=grid.file,
-                value=req.phase,
-                expected="--phase matching the data",
-            )
-        out = {key: np.asarray(v)[keep] for key, v in out.items()}
-        rows = rows[keep]
-    return finish(out, rows, report)
-
-
-def _describe(
-    report: Report,
-    grid: Grid,
-    specs: list[ColumnSpec],
-    roles: dict[int, Role],
-    pv_col: int,
-    rv_col: int | None,
-    per_row: dict[str, int],
-    every: list[int],
-    devices: list[int],
-) -> None:
+def _describe(report: Report, grid: Grid, specs: list[ColumnSpec], sheet: _Sheet) -> None:
     """The layout line's column roles, in file order of the kinds: voltages, per-row, devices, others."""
+    roles, pv_col, rv_col, devices, every = (
+        sheet.roles,
+        sheet.pv_col,
+        sheet.rv_col,
+        sheet.devices,
+        sheet.every,
+    )
     by_content = pv_col in roles and not grid.headerless  # without a header, everything is by content
     report.add(f"{report.columns([pv_col])} pulse voltage" + (" (by content)" if by_content else ""))
     if rv_col is not None:
-        role = roles.get(rv_col)
-        constant = f" (constant {role.value:g} V)" if role is not None and role.value is not None else ""
-        report.add(f"{report.columns([rv_col])} read voltage{constant}")
-    for q, j in per_row.items():
+        report.add(f"{report.columns([rv_col])} read voltage{constant_text(roles, rv_col)}")
+    for q, j in sheet.per_row.items():
         report.add(f"{report.columns([j])} {q.replace('_', ' ')}")
     kinds = "; ".join(dict.fromkeys(convert.kind(specs[j]) for j in devices))
     if devices == every:
@@ -325,10 +308,7 @@ def _describe(
     else:
         report.add(f"{report.columns(devices)}: device selected by --device, of {len(every)} ({kinds})")
     describe_roles(report, {j: r for j, r in roles.items() if j not in (pv_col, rv_col)})
-    taken = {pv_col, rv_col, *per_row.values(), *every, *roles}
-    unused = [j for j in range(len(specs)) if j not in taken]
-    if unused:
-        report.add(f"{report.columns(unused)} not used")
+    report.add_unused([pv_col, rv_col, *sheet.per_row.values(), *every, *roles])
 
 
 def _select_device(
@@ -378,11 +358,6 @@ def _device_names(grid: Grid, specs: list[ColumnSpec], devices: list[int]) -> li
     return names
 
 
-def _add(pieces: dict[str, list[np.ndarray]], key: str, values: np.ndarray | None) -> None:
-    if values is not None:
-        pieces.setdefault(key, []).append(values)
-
-
 def _twice(grid: Grid, first: int | None, second: int) -> MeasurementError:
     return MeasurementError(
         f"two columns hold the same quantity: {grid.header[first]!r} and {grid.header[second]!r}"
@@ -392,13 +367,4 @@ def _twice(grid: Grid, first: int | None, second: int) -> MeasurementError:
         row=grid.header_row,
         column=grid.header[second],
         expected="one pulse-voltage and one read-voltage column",
-    )
-
-
-def _not_a_device(grid: Grid, j: int, what: str) -> MeasurementError:
-    return MeasurementError(
-        f"--columns names {what} as a device column",
-        file=grid.file,
-        column=grid.header[j],
-        expected="--columns naming only device columns",
     )

@@ -66,67 +66,17 @@ class PulseTable:
         where = np.arange(len(frame)) if rows is None else np.asarray(rows, dtype=np.int64)
         if len(where) != len(frame):
             raise ValueError(f"rows has {len(where)} entries for a frame of {len(frame)} rows")
-        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-        if "device" in missing:
-            frame = frame.assign(device="device")
-            missing.remove("device")
-        if missing:
-            raise MeasurementError(
-                f"missing required column(s) {', '.join(missing)}",
-                file=src,
-                expected=f"columns {', '.join(REQUIRED_COLUMNS)}",
-            )
-        if len(frame) == 0:
-            raise MeasurementError("no measurements", file=src, expected="at least one row")
-        keep = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
-        df = frame[keep].reset_index(drop=True)
-
-        def fail(message: str, mask: np.ndarray, col: str, expected: str) -> MeasurementError:
-            i = int(np.argmax(mask))
-            value = df[col].iloc[i]
-            return MeasurementError(
-                message,
-                file=src,
-                row=int(where[i]),
-                column=col,
-                value=value.item() if isinstance(value, np.generic) else value,
-                expected=expected,
-            )
-
+        df = _canonical_columns(frame, src)
+        cells = _Cells(df, src, where)
         df["device"] = df["device"].astype(str)
         bad_phase = ~df["phase"].isin(PHASES).to_numpy()
         if bad_phase.any():
-            raise fail("unknown phase", bad_phase, "phase", "'potentiation' or 'depression'")
+            raise cells.error("unknown phase", bad_phase, "phase", "'potentiation' or 'depression'")
         for col in ("cycle", "pulse"):
-            values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                bad = (
-                    ~np.isfinite(values) | (values != np.round(values)) | (values < 0) | (values > _MAX_INDEX)
-                )
-            if bad.any():
-                raise fail("not a whole number", bad, col, "a whole number >= 0")
-            df[col] = values.astype(np.int64)
+            df[col] = _whole_numbers(cells, col)
         for col in ("conductance_S", *[c for c in OPTIONAL_COLUMNS if c in df.columns]):
-            values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(values)
-            if col == "conductance_S":
-                bad |= ~(values > 0)
-            if bad.any():
-                what = "a positive, finite conductance" if col == "conductance_S" else "a finite number"
-                raise fail("invalid value", bad, col, what)
-            df[col] = values
-        key = ["device", "cycle", "phase", "pulse"]
-        dup = df.duplicated(subset=key).to_numpy()
-        if dup.any():
-            i = int(np.argmax(dup))
-            same = (df[key] == df[key].iloc[i]).all(axis=1).to_numpy()
-            first = int(where[int(np.argmax(same))])
-            raise fail(
-                f"the same device/cycle/phase/pulse was already read at row {first}",
-                dup,
-                "pulse",
-                "one read per device, cycle, phase and pulse",
-            )
+            df[col] = _finite_numbers(cells, col)
+        _check_unique(cells)
         order = df["phase"].map({POTENTIATION: 0, DEPRESSION: 1})
         df = (
             df.assign(_order=order)
@@ -180,6 +130,84 @@ class PulseTable:
 
     def to_csv(self, path: str | Path) -> None:
         self.frame.to_csv(path, index=False)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The frame being validated, with each row's place in the source file, to point errors at."""
+
+    df: pd.DataFrame
+    source: str
+    where: np.ndarray
+
+    def error(self, message: str, mask: np.ndarray, col: str, expected: str) -> MeasurementError:
+        """An error at the first row where ``mask`` is true, naming its value in ``col``."""
+        i = int(np.argmax(mask))
+        value = self.df[col].iloc[i]
+        return MeasurementError(
+            message,
+            file=self.source,
+            row=int(self.where[i]),
+            column=col,
+            value=value.item() if isinstance(value, np.generic) else value,
+            expected=expected,
+        )
+
+
+def _canonical_columns(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The required and optional columns of ``frame`` (a missing device column: one ``device``)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if "device" in missing:
+        frame = frame.assign(device="device")
+        missing.remove("device")
+    if missing:
+        raise MeasurementError(
+            f"missing required column(s) {', '.join(missing)}",
+            file=source,
+            expected=f"columns {', '.join(REQUIRED_COLUMNS)}",
+        )
+    if len(frame) == 0:
+        raise MeasurementError("no measurements", file=source, expected="at least one row")
+    keep = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
+    return frame[keep].reset_index(drop=True)
+
+
+def _whole_numbers(cells: _Cells, col: str) -> np.ndarray:
+    """Cycle or pulse numbers as integers; anything but a whole number >= 0 raises."""
+    values = pd.to_numeric(cells.df[col], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values) | (values != np.round(values)) | (values < 0) | (values > _MAX_INDEX)
+    if bad.any():
+        raise cells.error("not a whole number", bad, col, "a whole number >= 0")
+    return values.astype(np.int64)
+
+
+def _finite_numbers(cells: _Cells, col: str) -> np.ndarray:
+    """A column of finite numbers (conductances also positive)."""
+    values = pd.to_numeric(cells.df[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if col == "conductance_S":
+        bad |= ~(values > 0)
+    if bad.any():
+        what = "a positive, finite conductance" if col == "conductance_S" else "a finite number"
+        raise cells.error("invalid value", bad, col, what)
+    return values
+
+
+def _check_unique(cells: _Cells) -> None:
+    """One read per device, cycle, phase and pulse; a repeat names the row of the first."""
+    df, key = cells.df, ["device", "cycle", "phase", "pulse"]
+    dup = df.duplicated(subset=key).to_numpy()
+    if dup.any():
+        i = int(np.argmax(dup))
+        same = (df[key] == df[key].iloc[i]).all(axis=1).to_numpy()
+        first = int(cells.where[int(np.argmax(same))])
+        raise cells.error(
+            f"the same device/cycle/phase/pulse was already read at row {first}",
+            dup,
+            "pulse",
+            "one read per device, cycle, phase and pulse",
+        )
 
 
 def require_cycles(table: PulseTable, n: int = 2, phases: Sequence[str] | None = None) -> None:

@@ -22,7 +22,8 @@ import pandas as pd
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import apply_g_range, finish
+from memtwin.measurements.assemble import Columns, finish_phase, keep_rows
+from memtwin.measurements.checks import apply_g_range
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import PHASE_VALUES_HELP, phase_of_value
 from memtwin.measurements.reading import Report, Request
@@ -62,7 +63,7 @@ def columns_by_quantity(grid: Grid) -> tuple[dict[str, int], list[ColumnSpec]]:
             generic.append(j)
             continue
         if q in found:
-            raise _twice(grid, q, found[q], j)
+            raise grid.twice_error(q, found[q], j)
         found[q] = j
     for j in generic:
         if CURRENT in found and READ_VOLTAGE not in found:
@@ -72,13 +73,12 @@ def columns_by_quantity(grid: Grid) -> tuple[dict[str, int], list[ColumnSpec]]:
         elif READ_VOLTAGE not in found:
             found[READ_VOLTAGE] = j
         else:
-            raise _twice(grid, VOLTAGE, found[PULSE_AMPLITUDE], j)
+            raise grid.twice_error(VOLTAGE, found[PULSE_AMPLITUDE], j)
     return found, specs
 
 
 def read_tidy(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read a tidy grid into a validated table (see the module notes for the rules)."""
-    phase, device = req.phase, req.device
     if req.columns is not None:
         raise MeasurementError(
             "--columns does not apply to the tidy layout: its columns are named by their headers",
@@ -92,43 +92,45 @@ def read_tidy(grid: Grid, req: Request, report: Report) -> PulseTable:
     found, specs = columns_by_quantity(grid)
     # An entirely empty optional column is as good as absent (exports often keep the header).
     found = {q: j for q, j in found.items() if q in _LABELS or filled[:, j].any()}
-    n = grid.n_rows
-    everything = np.arange(n)
-    out: dict[str, np.ndarray | list[str]] = {}
+    out = _responses(grid, found, specs, req, report)
+    out.update(_per_read_numbers(grid, found, specs))
+    out.update(_labels(grid, found, req))
+    apply_g_range(out, report, req.g_range)
+    out, rows = _only_device(grid, found, req.device, out)
+    empty = f"no {req.phase} reads in this file"
+    return finish_phase(out, rows, report, req.phase, empty, "--phase matching the file")
 
+
+def _responses(
+    grid: Grid, found: dict[str, int], specs: list[ColumnSpec], req: Request, report: Report
+) -> Columns:
+    """The conductance of every read, with its read voltage and current where the file gives them."""
     response = next((q for q in (CONDUCTANCE, RESISTANCE, CURRENT) if q in found), None)
     if response is None:
-        raise MeasurementError(
-            "no conductance, resistance or current column with values",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=_RESPONSE_HELP,
-        )
+        raise grid.header_error("no conductance, resistance or current column with values", _RESPONSE_HELP)
     j = found[response]
     rv_col = found.get(READ_VOLTAGE)
-    convert.resolve_responses(
-        grid, [j], specs, req, report, report.columns([rv_col]) if rv_col is not None else None
-    )
+    convert.resolve_responses(grid, [j], specs, req, report, rv_col)
     _describe(report, found, specs, j)
-    read_v: np.ndarray | None = None
-    if rv_col is not None:
-        read_v = _filled_numbers(grid, rv_col, specs, "a read voltage")
-    elif req.read_voltage_V is not None:
-        read_v = np.full(n, float(req.read_voltage_V))
+    out: Columns = {}
+    read_v = _filled_numbers(grid, rv_col, specs, "a read voltage") if rv_col is not None else None
+    _require_filled(grid, j, convert.describe(specs[j]))
+    if read_v is None and (req.read_voltage_V is not None or response == CURRENT):
+        read_v = convert.stated_read_voltage(req, specs[j], grid.n_rows)  # a header's '@ V' for currents
     if read_v is not None:
         out["read_voltage_V"] = read_v
-    _require_filled(grid, j, convert.describe(specs[j]))
-    if response == CURRENT and read_v is None and specs[j].read_voltage_V is not None:
-        read_v = np.full(n, specs[j].read_voltage_V)
-        out["read_voltage_V"] = read_v
-    g, current = convert.conductance(grid, j, specs[j], everything, read_v, found.get(READ_VOLTAGE))
+    g, current = convert.conductance(grid, j, specs[j], np.arange(grid.n_rows), read_v, rv_col)
     out["conductance_S"] = g
     if current is not None:
         out["read_current_A"] = current
     elif CURRENT in found:
         out["read_current_A"] = _filled_numbers(grid, found[CURRENT], specs, "a read current")
+    return out
 
+
+def _per_read_numbers(grid: Grid, found: dict[str, int], specs: list[ColumnSpec]) -> Columns:
+    """Pulse amplitude, pulse width, pulse current and time of every read, where the file has them."""
+    out: Columns = {}
     for q, column in (
         (PULSE_AMPLITUDE, "pulse_amplitude_V"),
         (PULSE_WIDTH, "pulse_width_s"),
@@ -139,46 +141,44 @@ def read_tidy(grid: Grid, req: Request, report: Report) -> PulseTable:
             values = _filled_numbers(grid, found[q], specs, f"a {column.rsplit('_', 1)[0].replace('_', ' ')}")
             # Amplitude and pulse current are stored as magnitudes: their sign only repeats the phase.
             out[column] = np.abs(values) if q in (PULSE_AMPLITUDE, PULSE_CURRENT) else values
+    return out
 
-    phases = _phases(grid, found, phase)
-    devices = _texts(grid, found[DEVICE], "a device name") if DEVICE in found else [device or "device"] * n
-    out["device"] = devices
-    out["phase"] = phases
-    out["cycle"] = (
-        grid.integers(found[CYCLE], "a cycle number (whole number >= 0)")
-        if CYCLE in found
-        else _cycles_from_runs(devices, phases)
-    )
-    if PULSE in found:
-        out["pulse"] = grid.integers(found[PULSE], "a pulse number (whole number >= 0)")
+
+def _labels(grid: Grid, found: dict[str, int], req: Request) -> Columns:
+    """Device, phase, cycle and pulse of every read: from their columns, else as the module notes say."""
+    phases = _phases(grid, found, req.phase)
+    if DEVICE in found:
+        devices = _texts(grid, found[DEVICE], "a device name")
     else:
-        keys = pd.DataFrame({"d": devices, "c": out["cycle"], "p": phases})
-        out["pulse"] = keys.groupby(["d", "c", "p"], sort=False).cumcount().to_numpy() + 1
+        devices = [req.device or "device"] * grid.n_rows
+    if CYCLE in found:
+        cycles = grid.integers(found[CYCLE], "a cycle number (whole number >= 0)")
+    else:
+        cycles = _cycles_from_runs(devices, phases)
+    if PULSE in found:
+        pulses = grid.integers(found[PULSE], "a pulse number (whole number >= 0)")
+    else:
+        keys = pd.DataFrame({"d": devices, "c": cycles, "p": phases})
+        pulses = keys.groupby(["d", "c", "p"], sort=False).cumcount().to_numpy() + 1
+    return {"device": devices, "phase": phases, "cycle": cycles, "pulse": pulses}
 
-    apply_g_range(out, report, req.g_range)
-    keep = np.ones(n, dtype=bool)
-    if PHASE in found and phase is not None:
-        keep &= np.asarray(phases) == phase
-    if DEVICE in found and device is not None:
-        keep &= np.asarray(devices) == device
-        if device not in devices:
-            raise MeasurementError(
-                "no such device",
-                file=grid.file,
-                column=grid.header[found[DEVICE]],
-                value=device,
-                expected=f"one of {', '.join(dict.fromkeys(devices))}",
-            )
-    if not keep.any():
+
+def _only_device(
+    grid: Grid, found: dict[str, int], device: str | None, out: Columns
+) -> tuple[Columns, np.ndarray]:
+    """``--device`` of a file with a device column: only its reads (an unknown name raises)."""
+    if DEVICE not in found or device is None:
+        return out, grid.rows
+    devices = out["device"]
+    if device not in devices:
         raise MeasurementError(
-            f"no {phase} reads in this file",
+            "no such device",
             file=grid.file,
-            value=phase,
-            expected="--phase matching the file",
+            column=grid.header[found[DEVICE]],
+            value=device,
+            expected=f"one of {', '.join(dict.fromkeys(devices))}",
         )
-    if not keep.all():
-        out = {k: np.asarray(v)[keep] for k, v in out.items()}
-    return finish(out, grid.rows[keep], report)
+    return keep_rows(out, grid.rows, np.asarray(devices) == device)
 
 
 def _describe(report: Report, found: dict[str, int], specs: list[ColumnSpec], response: int) -> None:
@@ -192,11 +192,10 @@ def _describe(report: Report, found: dict[str, int], specs: list[ColumnSpec], re
 def _phases(grid: Grid, found: dict[str, int], phase: str | None) -> list[str]:
     if PHASE not in found:
         if phase is None:
-            raise MeasurementError(
+            raise grid.header_error(
                 "no phase column",
-                file=grid.file,
-                row=grid.header_row,
-                expected="a 'phase' column (potentiation/depression) or --phase (phase= in Python)",
+                "a 'phase' column (potentiation/depression) or --phase (phase= in Python)",
+                listed=False,
             )
         return [phase] * grid.n_rows
     j = found[PHASE]
@@ -248,13 +247,3 @@ def _texts(grid: Grid, j: int, expected: str) -> list[str]:
             raise grid.error("missing value", i, j, expected)
         out.append(t)
     return out
-
-
-def _twice(grid: Grid, quantity: str, first: int, second: int) -> MeasurementError:
-    return MeasurementError(
-        f"two columns hold the {quantity.replace('_', ' ')}: {grid.header[first]!r} and {grid.header[second]!r}",
-        file=grid.file,
-        row=grid.header_row,
-        column=grid.header[second],
-        expected="one column per quantity",
-    )

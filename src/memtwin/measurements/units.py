@@ -33,6 +33,8 @@ DEVICE = "device"
 
 #: Quantities whose values are a device's response (one of them gives the conductance).
 RESPONSES = (CONDUCTANCE, CURRENT, RESISTANCE)
+#: Quantities that belong to one read of one device: only the tidy layout (a row per read) holds them.
+TIDY_ONLY = (CYCLE, PHASE, DEVICE, PULSE_CURRENT)
 
 # Physical dimensions; "1" is a count, "text" a label.
 SIEMENS, AMPERE, OHM, VOLT, SECOND, COUNT, TEXT = "S", "A", "Ohm", "V", "s", "1", "text"

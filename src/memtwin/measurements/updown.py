@@ -16,12 +16,13 @@ import numpy as np
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
-from memtwin.measurements.checks import GAP_HELP, apply_g_range, finish, ramp_extent
+from memtwin.measurements.assemble import Pieces, finish_phase
+from memtwin.measurements.checks import GAP_HELP, apply_g_range, ramp_extent
 from memtwin.measurements.columns import resolve_columns
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import phases_in_name
 from memtwin.measurements.reading import Report, Request
-from memtwin.measurements.roles import READ_VOLTAGE, Role, content_roles, describe_roles, role_candidates
+from memtwin.measurements.roles import READ_VOLTAGE, Role, column_roles, describe_roles, role_column
 from memtwin.measurements.table import DEPRESSION, PHASES, POTENTIATION, PulseTable
 from memtwin.measurements.units import PULSE, RESPONSES, ColumnSpec, parse_header, ramp_spec
 
@@ -52,74 +53,66 @@ def read_updown(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read an up/down grid into a validated table (see the module notes)."""
     specs = [parse_header(h, file=grid.file) for h in grid.header]
     columns, roles = _find_columns(grid, specs, req)
-    rv_col = next((j for j, r in roles.items() if r.kind == READ_VOLTAGE), None)
+    rv_col = role_column(roles, READ_VOLTAGE)
     for j in columns.values():
         specs[j] = ramp_spec(specs[j], grid.file)
     cols = [columns[p] for p in PHASES]
-    convert.resolve_responses(
-        grid, cols, specs, req, report, report.columns([rv_col]) if rv_col is not None else None
-    )
+    convert.resolve_responses(grid, cols, specs, req, report, rv_col)
+    _describe(report, specs, cols, roles, rv_col)
+    pieces = Pieces()
+    phases: list[str] = []
+    for p in PHASES:
+        j = columns[p]
+        length = _column_length(grid, j, specs[j], req.pulses_per_cycle)
+        if length == 0:
+            continue
+        size = req.pulses_per_cycle or length
+        idx = np.arange(length)
+        rv = _read_voltage(grid, specs[j], req, rv_col, idx)
+        g, current = convert.conductance(grid, j, specs[j], idx, rv, rv_col)
+        pieces.add(
+            cycle=idx // size + 1,
+            pulse=idx % size + 1,
+            conductance_S=g,
+            rows=grid.rows[idx],
+            read_current_A=current,
+            read_voltage_V=rv,
+        )
+        phases += [p] * length
+    out, rows = pieces.joined(grid.file, "the up/down columns are empty")
+    out["phase"] = phases
+    out["device"] = [req.device or "device"] * len(phases)
+    apply_g_range(out, report, req.g_range)
+    return finish_phase(out, rows, report, req.phase, f"the {req.phase} column is empty", "--phase with data")
+
+
+def _describe(
+    report: Report, specs: list[ColumnSpec], cols: list[int], roles: dict[int, Role], rv_col: int | None
+) -> None:
+    """The layout line: which column is up and which down, the read voltage, the columns left out."""
     report.layout = "up/down columns"
     up, down = cols
     kinds = "; ".join(dict.fromkeys(convert.kind(specs[j]) for j in cols))
     report.add(f"{report.columns([up])} up, {report.columns([down])} down ({kinds})")
     describe_roles(report, roles, [rv_col] if rv_col is not None else [])
-    unused = [j for j in range(len(specs)) if j not in cols and j not in roles and specs[j].quantity != PULSE]
-    if unused:
-        report.add(f"{report.columns(unused)} not used")
+    indices = [j for j, spec in enumerate(specs) if spec.quantity == PULSE]
+    report.add_unused([*cols, *roles, *indices])
 
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("cycle", "pulse", "conductance_S", "rows")}
-    phases: list[str] = []
-    currents: list[np.ndarray | None] = []
-    voltages: list[np.ndarray | None] = []
-    for p in PHASES:
-        j = columns[p]
-        spec = specs[j]
-        length, gap = ramp_extent(grid.numbers(j, convert.describe(spec)))
-        if gap is not None:
-            raise grid.error("blank cell inside the column", gap, j, GAP_HELP)
-        if length == 0:
-            continue
-        size = req.pulses_per_cycle or length
-        if length % size:
-            raise grid.error(
-                f"{length} values are not whole cycles of --pulses-per-cycle {size}",
-                length - length % size,
-                j,
-                f"a multiple of {size} values",
-            )
-        idx = np.arange(length)
-        rv = _read_voltage(grid, spec, req, rv_col, idx)
-        g, current = convert.conductance(grid, j, spec, idx, rv, rv_col)
-        parts["cycle"].append(idx // size + 1)
-        parts["pulse"].append(idx % size + 1)
-        parts["conductance_S"].append(g)
-        parts["rows"].append(grid.rows[idx])
-        currents.append(current)
-        voltages.append(rv)
-        phases += [p] * length
-    if not phases:
-        raise MeasurementError("the up/down columns are empty", file=grid.file, expected="at least one value")
-    out: dict[str, np.ndarray | list[str]] = {k: np.concatenate(v) for k, v in parts.items() if k != "rows"}
-    out["phase"] = phases
-    out["device"] = [req.device or "device"] * len(phases)
-    for column, pieces in (("read_current_A", currents), ("read_voltage_V", voltages)):
-        if all(c is not None for c in pieces):
-            out[column] = np.concatenate([c for c in pieces if c is not None])
-    rows = np.concatenate(parts["rows"])
-    apply_g_range(out, report, req.g_range)
-    if req.phase is not None:
-        keep = np.asarray(phases) == req.phase
-        if not keep.any():
-            raise MeasurementError(
-                f"the {req.phase} column is empty",
-                file=grid.file,
-                value=req.phase,
-                expected="--phase with data",
-            )
-        out = {k: np.asarray(v)[keep] for k, v in out.items()}
-        rows = rows[keep]
-    return finish(out, rows, report)
+
+def _column_length(grid: Grid, j: int, spec: ColumnSpec, per_cycle: int | None) -> int:
+    """How many reads column ``j`` holds: whole cycles of ``per_cycle``, no blank before the last."""
+    length, gap = ramp_extent(grid.numbers(j, convert.describe(spec)))
+    if gap is not None:
+        raise grid.error("blank cell inside the column", gap, j, GAP_HELP)
+    size = per_cycle or length
+    if length and length % size:
+        raise grid.error(
+            f"{length} values are not whole cycles of --pulses-per-cycle {size}",
+            length - length % size,
+            j,
+            f"a multiple of {size} values",
+        )
+    return length
 
 
 def _find_columns(
@@ -129,18 +122,12 @@ def _find_columns(
     chosen = resolve_columns(grid, req.columns) if req.columns else None
     named = updown_columns(specs) if chosen is None else None
     exclude = chosen if chosen is not None else list(named.values()) if named else []
-    roles = content_roles(grid, role_candidates(grid, specs, exclude), pulse_voltage=False)
+    roles = column_roles(grid, specs, exclude, pulse_voltage=False)
     data = chosen if chosen is not None else [j for j in range(len(specs)) if j not in roles]
     if named is None and (chosen is not None or grid.headerless):
         named = _by_position(grid, specs, data)
     if named is None:
-        raise MeasurementError(
-            "not an up/down table",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=UPDOWN_HELP,
-        )
+        raise grid.header_error("not an up/down table", UPDOWN_HELP)
     return named, roles
 
 
@@ -166,5 +153,4 @@ def _read_voltage(
         values = grid.numbers(rv_col, "a read voltage in V")[idx]
         grid.require(rv_col, values, idx, "a read voltage on every row that has a read")
         return values
-    given = req.read_voltage_V if req.read_voltage_V is not None else spec.read_voltage_V
-    return None if given is None else np.full(len(idx), float(given))
+    return convert.stated_read_voltage(req, spec, len(idx))

@@ -24,31 +24,30 @@ Rules where labs differ:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from memtwin.errors import MeasurementError
 from memtwin.measurements import convert
+from memtwin.measurements.assemble import PerRow, Pieces
 from memtwin.measurements.checks import GAP_HELP, apply_g_range, finish, ramp_extent
 from memtwin.measurements.columns import resolve_columns
 from memtwin.measurements.grid import Grid
 from memtwin.measurements.phases import phases_in_name
 from memtwin.measurements.reading import Report, Request
-from memtwin.measurements.roles import INDEX, Role, content_roles, describe_roles, role_candidates
+from memtwin.measurements.roles import INDEX, Role, column_roles, constant_text, describe_roles, role_column
 from memtwin.measurements.roles import READ_VOLTAGE as READ_ROLE
 from memtwin.measurements.table import PulseTable
 from memtwin.measurements.units import (
     CURRENT,
-    CYCLE,
     CYCLE_WORDS,
-    DEVICE,
-    PHASE,
     PULSE,
     PULSE_AMPLITUDE,
-    PULSE_CURRENT,
     PULSE_WIDTH,
     READ_VOLTAGE,
+    TIDY_ONLY,
     TIME,
     VOLTAGE,
     ColumnSpec,
@@ -71,100 +70,112 @@ _WORD = {
 }
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What each column of a wide sheet is, and the phase(s) of its ramps (``why``: whence)."""
+
+    ramps: list[int]
+    per_row: dict[str, int]
+    roles: dict[int, Role]
+    sequence: tuple[str, ...]
+    why: str
+
+
 def read_wide(grid: Grid, req: Request, report: Report) -> PulseTable:
     """Read a wide grid (one phase) into a validated table (see the module notes for the rules)."""
     specs = [parse_header(h, file=grid.file) for h in grid.header]
-    chosen = resolve_columns(grid, req.columns) if req.columns else None
-    roles = content_roles(grid, role_candidates(grid, specs, chosen or ()), pulse_voltage=False)
-    per_row, generic, ramps = _sort_columns(grid, specs, roles, chosen)
-    if not ramps:
-        raise MeasurementError(
-            "no ramp columns",
-            file=grid.file,
-            row=grid.header_row,
-            value=", ".join(grid.header),
-            expected=WIDE_HELP + " (or --columns naming them)",
-        )
-    for j in ramps:
-        specs[j] = ramp_spec(specs[j], grid.file)
-    rv_role = next((j for j, r in roles.items() if r.kind == READ_ROLE), None)
-    if READ_VOLTAGE not in per_row and rv_role is not None:
-        per_row[READ_VOLTAGE] = rv_role
-    rv_col = per_row.get(READ_VOLTAGE)
-    sequence, why = _phase_sequence(grid, specs, ramps, req)
-    convert.resolve_responses(
-        grid, ramps, specs, req, report, report.columns([rv_col]) if rv_col is not None else None
-    )
-    currents = any(specs[j].quantity == CURRENT for j in ramps) and req.read_voltage_V is None
-    for j in generic:
-        _put(per_row, READ_VOLTAGE if currents and READ_VOLTAGE not in per_row else PULSE_AMPLITUDE, j, grid)
-
-    skip = _initial_read(grid, per_row, roles, req)
-    _describe(report, specs, roles, per_row, ramps, sequence, why, req.pulses_per_cycle)
+    plan = _plan(grid, specs, req, report)
+    skip = _initial_read(grid, plan.per_row, plan.roles, req)
+    _describe(report, specs, plan, req.pulses_per_cycle)
     if skip:
         report.add(f"row {int(grid.rows[0])} (pulse 0, read before the first pulse) left out")
-    extras = {q: grid.numbers(j, f"a {_WORD[q]}") * specs[j].scale for q, j in per_row.items()}
+    per_row = PerRow.read(grid, plan.per_row, specs, {q: f"a {word}" for q, word in _WORD.items()})
     numbers = None
     if req.pulses_per_cycle is None and not grid.headerless:
-        numbers = _cycle_numbers(grid, [specs[j] for j in ramps], ramps)
-
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("cycle", "pulse", "conductance_S", "rows")}
-    optional: dict[str, list[np.ndarray | None]] = {c: [] for c in ("read_current_A", *_PER_ROW.values())}
+        numbers = _cycle_numbers(grid, [specs[j] for j in plan.ramps], plan.ramps)
+    pieces = Pieces()
     phases: list[str] = []
-    counts = dict.fromkeys(sequence, 0)
-    for k, j in enumerate(ramps):
-        spec = specs[j]
-        length, gap = ramp_extent(grid.numbers(j, convert.describe(spec)))
-        if gap is not None:
-            raise grid.error(
-                f"blank cell inside a ramp (a value follows at row {_next_row(grid, j, gap)})",
-                gap,
-                j,
-                GAP_HELP,
-            )
-        if length <= skip:
-            continue
-        for n, (start, stop) in enumerate(
-            _chunks(grid, j, length, req.pulses_per_cycle, skip, len(sequence))
-        ):
-            idx = np.arange(start, stop)
-            phase = sequence[n % len(sequence)]
+    counts = dict.fromkeys(plan.sequence, 0)
+    for k, j in enumerate(plan.ramps):
+        for n, (start, stop) in enumerate(_column_ramps(grid, j, specs[j], req, skip, len(plan.sequence))):
+            phase = plan.sequence[n % len(plan.sequence)]
             counts[phase] += 1
-            for q, col in per_row.items():
-                grid.require(col, extras[q][idx], idx, "a value on every row that has a read")
-            rv: np.ndarray | None = extras[READ_VOLTAGE][idx] if READ_VOLTAGE in extras else None
-            if rv is None and req.read_voltage_V is not None:
-                rv = np.full(len(idx), float(req.read_voltage_V))
-            elif rv is None and spec.read_voltage_V is not None:
-                rv = np.full(len(idx), spec.read_voltage_V)
-            g, current = convert.conductance(grid, j, spec, idx, rv, per_row.get(READ_VOLTAGE))
-            parts["cycle"].append(np.full(len(idx), numbers[k] if numbers is not None else counts[phase]))
-            if PULSE in per_row and req.pulses_per_cycle is None:
-                pulse = extras[PULSE][idx]
-                _require_whole(grid, pulse, idx, per_row[PULSE])
-                parts["pulse"].append(pulse.astype(np.int64))
-            else:
-                parts["pulse"].append(idx - start + 1)
-            parts["conductance_S"].append(g)
-            parts["rows"].append(grid.rows[idx])
-            phases += [phase] * len(idx)
-            optional["read_current_A"].append(current)
-            optional["read_voltage_V"].append(rv)
-            amplitude = extras.get(PULSE_AMPLITUDE)
-            width = extras.get(PULSE_WIDTH)
-            optional["pulse_amplitude_V"].append(None if amplitude is None else np.abs(amplitude[idx]))
-            optional["pulse_width_s"].append(None if width is None else width[idx])
-    if not parts["conductance_S"]:
-        raise MeasurementError("every ramp column is empty", file=grid.file, expected="at least one value")
-
-    out: dict[str, np.ndarray | list[str]] = {k: np.concatenate(v) for k, v in parts.items() if k != "rows"}
-    for column, pieces in optional.items():
-        if column != "pulse" and pieces and all(p is not None for p in pieces):
-            out[column] = np.concatenate([p for p in pieces if p is not None])
+            cycle = numbers[k] if numbers is not None else counts[phase]
+            _add_ramp(pieces, grid, j, specs[j], np.arange(start, stop), cycle, per_row, req)
+            phases += [phase] * (stop - start)
+    out, rows = pieces.joined(grid.file, "every ramp column is empty")
     out["phase"] = phases
     out["device"] = [req.device or "device"] * len(phases)
     apply_g_range(out, report, req.g_range)
-    return finish(out, np.concatenate(parts["rows"]), report)
+    return finish(out, rows, report)
+
+
+def _plan(grid: Grid, specs: list[ColumnSpec], req: Request, report: Report) -> _Plan:
+    """Sort the columns, settle what the ramps hold (``specs`` is updated) and their phase(s)."""
+    chosen = resolve_columns(grid, req.columns) if req.columns else None
+    roles = column_roles(grid, specs, chosen or (), pulse_voltage=False)
+    per_row, generic, ramps = _sort_columns(grid, specs, roles, chosen)
+    if not ramps:
+        raise grid.header_error("no ramp columns", WIDE_HELP + " (or --columns naming them)")
+    for j in ramps:
+        specs[j] = ramp_spec(specs[j], grid.file)
+    rv_role = role_column(roles, READ_ROLE)
+    if READ_VOLTAGE not in per_row and rv_role is not None:
+        per_row[READ_VOLTAGE] = rv_role
+    sequence, why = _phase_sequence(grid, specs, ramps, req)
+    convert.resolve_responses(grid, ramps, specs, req, report, per_row.get(READ_VOLTAGE))
+    currents = any(specs[j].quantity == CURRENT for j in ramps) and req.read_voltage_V is None
+    for j in generic:
+        _put(per_row, READ_VOLTAGE if currents and READ_VOLTAGE not in per_row else PULSE_AMPLITUDE, j, grid)
+    return _Plan(ramps, per_row, roles, sequence, why)
+
+
+def _column_ramps(
+    grid: Grid, j: int, spec: ColumnSpec, req: Request, skip: int, turns: int
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each ramp in column ``j`` (none: the column holds no read after ``skip``)."""
+    length, gap = ramp_extent(grid.numbers(j, convert.describe(spec)))
+    if gap is not None:
+        raise grid.error(
+            f"blank cell inside a ramp (a value follows at row {_next_row(grid, j, gap)})", gap, j, GAP_HELP
+        )
+    if length <= skip:
+        return []
+    return _chunks(grid, j, length, req.pulses_per_cycle, skip, turns)
+
+
+def _add_ramp(
+    pieces: Pieces,
+    grid: Grid,
+    j: int,
+    spec: ColumnSpec,
+    idx: np.ndarray,
+    cycle: int,
+    per_row: PerRow,
+    req: Request,
+) -> None:
+    """The reads ``idx`` of ramp column ``j``, numbered ``cycle``."""
+    values = per_row.at(grid, idx)
+    rv = values.get(READ_VOLTAGE)
+    if rv is None:
+        rv = convert.stated_read_voltage(req, spec, len(idx))
+    g, current = convert.conductance(grid, j, spec, idx, rv, per_row.columns.get(READ_VOLTAGE))
+    if PULSE in values and req.pulses_per_cycle is None:
+        _require_whole(grid, values[PULSE], idx, per_row.columns[PULSE])
+        pulse = values[PULSE].astype(np.int64)
+    else:
+        pulse = idx - idx[0] + 1
+    amplitude = values.get(PULSE_AMPLITUDE)
+    pieces.add(
+        cycle=np.full(len(idx), cycle),
+        pulse=pulse,
+        conductance_S=g,
+        rows=grid.rows[idx],
+        read_current_A=current,
+        read_voltage_V=rv,
+        pulse_amplitude_V=None if amplitude is None else np.abs(amplitude),
+        pulse_width_s=values.get(PULSE_WIDTH),
+    )
 
 
 def _phase_sequence(
@@ -190,7 +201,7 @@ def _initial_read(grid: Grid, per_row: dict[str, int], roles: dict[int, Role], r
         return 0
     index = per_row.get(PULSE)
     if index is None:
-        index = next((j for j, r in roles.items() if r.kind == INDEX), None)
+        index = role_column(roles, INDEX)
     if index is None:
         return 0
     values = grid.numbers(index, "a pulse number")
@@ -211,13 +222,10 @@ def _sort_columns(
             continue
         if j in roles:
             continue
-        if q in (CYCLE, PHASE, DEVICE, TIME, PULSE_CURRENT):
-            raise MeasurementError(
-                f"a {q.replace('_', ' ')} column does not belong in a wide file "
-                "(it is one value per read: write the file in the tidy layout, or use --format tidy)",
-                file=grid.file,
-                column=grid.header[j],
-                expected=WIDE_HELP,
+        if q in (*TIDY_ONLY, TIME):
+            why = "it is one value per read: write the file in the tidy layout, or use --format tidy"
+            raise grid.column_error(
+                j, f"a {q.replace('_', ' ')} column does not belong in a wide file ({why})", WIDE_HELP
             )
         if q == VOLTAGE:
             generic.append(j)
@@ -228,21 +236,13 @@ def _sort_columns(
     return per_row, generic, ramps
 
 
-def _describe(
-    report: Report,
-    specs: list[ColumnSpec],
-    roles: dict[int, Role],
-    per_row: dict[str, int],
-    ramps: list[int],
-    sequence: tuple[str, ...],
-    why: str,
-    per_cycle: int | None,
-) -> None:
+def _describe(report: Report, specs: list[ColumnSpec], plan: _Plan, per_cycle: int | None) -> None:
     """The layout line: the phase(s) and whence, the ramp columns, the per-row and ignored columns."""
+    sequence, ramps = plan.sequence, plan.ramps
     if per_cycle is None:
-        report.layout = f"wide, one column per {sequence[0]} ramp ({why})"
+        report.layout = f"wide, one column per {sequence[0]} ramp ({plan.why})"
     elif len(sequence) == 1:
-        report.layout = f"wide, {sequence[0]} ramps of {per_cycle} pulses ({why}, --pulses-per-cycle)"
+        report.layout = f"wide, {sequence[0]} ramps of {per_cycle} pulses ({plan.why}, --pulses-per-cycle)"
     else:
         report.layout = (
             f"wide, {'/'.join(sequence)} ramps of {per_cycle} pulses in turn (--phase, --pulses-per-cycle)"
@@ -252,15 +252,11 @@ def _describe(
     if per_cycle is not None:
         what = "ramps" if len(ramps) == 1 else f"{len(ramps)} columns of ramps"
     report.add(f"{report.columns(ramps)}: {what} ({kinds})")
-    for q, j in per_row.items():
-        role = roles.get(j)
-        constant = f" (constant {role.value:g} V)" if role is not None and role.value is not None else ""
+    for q, j in plan.per_row.items():
         ignored = " (ignored: --pulses-per-cycle numbers the pulses)" if q == PULSE and per_cycle else ""
-        report.add(f"{report.columns([j])} {_WORD[q]}{constant}{ignored}")
-    describe_roles(report, {j: r for j, r in roles.items() if j not in per_row.values()})
-    unused = [j for j in range(len(specs)) if j not in ramps and j not in per_row.values() and j not in roles]
-    if unused:
-        report.add(f"{report.columns(unused)} not used")
+        report.add(f"{report.columns([j])} {_WORD[q]}{constant_text(plan.roles, j)}{ignored}")
+    describe_roles(report, {j: r for j, r in plan.roles.items() if j not in plan.per_row.values()})
+    report.add_unused([*ramps, *plan.per_row.values(), *plan.roles])
 
 
 def resolve_phase(
@@ -379,14 +375,7 @@ def _next_row(grid: Grid, j: int, gap: int) -> int:
 
 def _put(found: dict[str, int], quantity: str, j: int, grid: Grid) -> None:
     if quantity in found:
-        first = grid.header[found[quantity]]
-        raise MeasurementError(
-            f"two columns hold the {quantity.replace('_', ' ')}: {first!r} and {grid.header[j]!r}",
-            file=grid.file,
-            row=grid.header_row,
-            column=grid.header[j],
-            expected="one column per quantity",
-        )
+        raise grid.twice_error(quantity, found[quantity], j)
     found[quantity] = j
 
 

@@ -1,7 +1,7 @@
 """Which report section a figure file belongs to, where it goes in it, and its caption.
 
-Figures are recognised by file stem, as the characterization and experiments layers name them
-(``fig2d_cycles``, ``accuracy_vs_time_potentiation``, ``sweep``, …). A figure with a name this table
+Figures are recognised by file stem, as the characterization layer and :mod:`memtwin.report.plots` name
+them (``fig2d_cycles``, ``accuracy_vs_time_potentiation``, ``sweep``, ``ablation``, …). A figure with a name this table
 does not know still appears, under "Other figures", captioned with its file name: new plots show up
 in reports without a change here, and a caption is a one-line addition when they deserve one.
 """
@@ -17,6 +17,8 @@ ACCURACY = "accuracy"
 TRAINING = "training"
 SWEEP = "sweep"
 COMPARISON = "comparison"
+ABLATION = "ablation"
+TOLERANCE = "tolerance"
 OTHER = "other"
 
 
@@ -75,9 +77,21 @@ _KNOWN: tuple[tuple[str, str, str], ...] = (
         "and protocol.",
     ),
     (r"training.*|hwat.*", TRAINING, "Training curve — test (and train) accuracy per epoch."),
+    (
+        r"ablation.*",
+        ABLATION,
+        "Accuracy each non-ideality costs: recovered when it alone is switched off in the full model, and "
+        "lost when it alone is on (everything else ideal); error bars ±2 paired SE.",
+    ),
+    (
+        r"tolerance_(\w+)",
+        TOLERANCE,
+        "Tolerance of {0} — mean loss ± z SE against the value, the loss budget, the threshold where the "
+        "mean crosses it, the uncertainty band and this device's own value.",
+    ),
 )
 
-SECTION_ORDER = (CHARACTERIZATION, ACCURACY, TRAINING, SWEEP, COMPARISON, OTHER)
+SECTION_ORDER = (CHARACTERIZATION, ACCURACY, TRAINING, SWEEP, COMPARISON, ABLATION, TOLERANCE, OTHER)
 
 
 def classify(rel: Path) -> FigureKind:

@@ -14,6 +14,11 @@ from pathlib import Path
 from memtwin.report.doc import Block, Cards, Collapsed, Figure, Paragraph, Report, Table, Verbatim
 
 
+def render_blocks(title: str, blocks: list[Block], out_dir: Path) -> str:
+    """A stand-alone Markdown page of ``blocks`` under the heading ``title`` (a run's ``results.md``)."""
+    return "\n".join([f"# {title}", "", *_blocks(blocks, out_dir)]).rstrip() + "\n"
+
+
 def render_markdown(report: Report, out_dir: Path) -> str:
     """The report as Markdown; relative links are computed from ``out_dir``."""
     lines = [f"# {report.title}", ""]

@@ -16,7 +16,7 @@ from memtwin.measurements.grid import Grid
 from memtwin.measurements.units import CONDUCTANCE, DIMENSION, RESISTANCE
 from memtwin.retention.options import RetentionOptions
 from memtwin.retention.series import RetentionSeries
-from memtwin.retention.sheet import Roles, ValueColumn, header_error, state_labels
+from memtwin.retention.sheet import Roles, ValueColumn, state_labels
 
 #: Fewest distinct read times a state needs: two parameters per model, plus one to judge the fit.
 MIN_TIMES = 3
@@ -29,8 +29,7 @@ def file_series(grid: Grid, roles: Roles, opts: RetentionOptions, stem: str) -> 
     values = roles.values
     if roles.states:
         if len(values) != 1:
-            raise header_error(
-                grid,
+            raise grid.header_error(
                 f"a file with a state column ({grid.header[roles.states[0]]!r}) holds one value column, found "
                 f"{', '.join(repr(c.header) for c in values)}",
                 "one conductance/current/resistance column, or pick one with --columns",

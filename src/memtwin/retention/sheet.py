@@ -66,19 +66,9 @@ def sheet_roles(grid: Grid, specs: list[ColumnSpec], opts: RetentionOptions) -> 
     return Roles(tj, time_scale, states, vj, 1.0 if vj is None else specs[vj].scale, values, ignored)
 
 
-def header_error(grid: Grid, message: str, expected: str, *, listed: bool = True) -> MeasurementError:
-    """An error about the roles of the columns, at the header row (``listed``: naming every header)."""
-    value = ", ".join(grid.header) if listed else None
-    return MeasurementError(message, file=grid.file, row=grid.header_row, value=value, expected=expected)
-
-
 def _option_error(grid: Grid, message: str, value: object, expected: str | None) -> MeasurementError:
     """An error about a column an option names (``value``: what the option says)."""
     return MeasurementError(message, file=grid.file, value=value, expected=expected)
-
-
-def _column_error(grid: Grid, j: int, message: str, expected: str, value: object = None) -> MeasurementError:
-    return MeasurementError(message, file=grid.file, column=grid.header[j], value=value, expected=expected)
 
 
 # ------------------------------------------------------------------------------- named columns
@@ -128,16 +118,14 @@ def _time_column(grid: Grid, specs: list[ColumnSpec], opts: RetentionOptions) ->
         return hits[0]
     if len(hits) > 1:
         listed = ", ".join(repr(grid.header[j]) for j in hits)
-        raise header_error(
-            grid,
+        raise grid.header_error(
             f"several time columns ({listed})",
             "one time column, or pick it with --time-column",
             listed=False,
         )
     if grid.header_row is None:  # headerless: time, then values
         return 0
-    raise header_error(
-        grid,
+    raise grid.header_error(
         "no time column",
         "a column of times since programming, e.g. 'time (s)', 't [h]' or 'time_s', or --time-column",
     )
@@ -147,8 +135,7 @@ def _time_scale(grid: Grid, spec: ColumnSpec, tj: int, opts: RetentionOptions) -
     spec.check(grid.file)
     if spec.unit is not None:
         if spec.quantity not in (TIME, None) or spec.scale <= 0:
-            raise _column_error(
-                grid,
+            raise grid.column_error(
                 tj,
                 "the time column's unit is not a unit of time",
                 "a unit of time: s, ms, us, min, h",
@@ -157,8 +144,7 @@ def _time_scale(grid: Grid, spec: ColumnSpec, tj: int, opts: RetentionOptions) -
         return spec.scale
     if opts.time_unit is not None:
         return TIME_UNITS[opts.time_unit]
-    raise _column_error(
-        grid,
+    raise grid.column_error(
         tj,
         "the time column has no unit",
         f"a unit in the header (e.g. 'time (s)', 't [h]') or --time-unit {'|'.join(TIME_UNITS)}",
@@ -217,15 +203,13 @@ def _value_columns(
     if opts.quantity is not None and responses:
         responses = [j for j in responses if specs[j].quantity == opts.quantity]
         if not responses:
-            raise header_error(
-                grid,
+            raise grid.header_error(
                 f"no {opts.quantity} column",
                 f"a {opts.quantity} column, or pick columns with --columns",
             )
     kinds = sorted({str(specs[j].quantity) for j in responses})
     if len(kinds) > 1:
-        raise header_error(
-            grid,
+        raise grid.header_error(
             f"the file holds {' and '.join(kinds)} columns "
             f"({', '.join(repr(grid.header[j]) for j in responses)}); which one is the retention data?",
             "--quantity " + "|".join(kinds) + " or --columns",
@@ -234,8 +218,7 @@ def _value_columns(
     # Columns of other known quantities (cycle, pulse, voltage...) are never reads.
     chosen = responses or [j for j in free if specs[j].quantity is None]
     if not chosen:
-        raise header_error(
-            grid,
+        raise grid.header_error(
             "no conductance, current or resistance column",
             "a column such as 'G (uS)', 'I (nA)' or 'R (kOhm)' next to the time column",
         )
@@ -249,8 +232,8 @@ def _value_column(grid: Grid, j: int, spec: ColumnSpec, opts: RetentionOptions) 
     quantity = spec.quantity if spec.quantity in QUANTITIES else None
     if spec.quantity is not None and quantity is None:
         what = spec.quantity.replace("_", " ")
-        raise _column_error(
-            grid, j, f"this column holds a {what}, not reads", "a conductance, current or resistance column"
+        raise grid.column_error(
+            j, f"this column holds a {what}, not reads", "a conductance, current or resistance column"
         )
     si_assumed = False
     if quantity is not None and spec.unit is not None:
@@ -258,8 +241,7 @@ def _value_column(grid: Grid, j: int, spec: ColumnSpec, opts: RetentionOptions) 
     elif opts.unit is not None:
         implied, scale = opts.unit_quantity_scale
         if quantity is not None and implied != quantity:
-            raise _column_error(
-                grid,
+            raise grid.column_error(
                 j,
                 f"--unit {opts.unit} measures a {implied}, but this column holds a {quantity}",
                 f"a unit of {quantity}",
@@ -271,10 +253,9 @@ def _value_column(grid: Grid, j: int, spec: ColumnSpec, opts: RetentionOptions) 
     elif opts.quantity is not None:
         quantity, scale = opts.quantity, 1.0
     else:
-        raise _column_error(grid, j, "which quantity does this column hold?", _UNIT_EXAMPLES)
+        raise grid.column_error(j, "which quantity does this column hold?", _UNIT_EXAMPLES)
     if opts.quantity is not None and quantity != opts.quantity:
-        raise _column_error(
-            grid,
+        raise grid.column_error(
             j,
             f"--quantity {opts.quantity}, but this column holds a {quantity}",
             f"a {opts.quantity} column",

@@ -17,10 +17,10 @@ from memtwin.training.loop import (
     TrainResult,
     make_optimizer,
     make_scheduler,
-    resolve_device,
     train,
 )
-from memtwin.training.metrics import evaluate_accuracies, evaluate_accuracy, model_device
+from memtwin.training.metrics import evaluate_accuracies, evaluate_accuracy, model_device, model_torch_device
+from memtwin.training.torch_device import resolve_device, resolve_torch_device
 
 __all__ = [
     "CHECKPOINT_NAME",
@@ -37,7 +37,9 @@ __all__ = [
     "make_optimizer",
     "make_scheduler",
     "model_device",
+    "model_torch_device",
     "resolve_device",
+    "resolve_torch_device",
     "save_checkpoint",
     "train",
 ]

@@ -1,7 +1,12 @@
-"""Figures of an evaluation run, as in the paper's Fig. 3(b–d) and Fig. 5(a–d). Accuracies in %."""
+"""Figures of a run, drawn from its results: the evaluation's (the paper's Fig. 3(b–d) and Fig. 5(a–d)),
+and the one :func:`save_figure` every figure of a run goes through. Accuracies in %.
+
+The analyses' figures (comparison, ablation, tolerance) are in :mod:`memtwin.report.analysis_plots`.
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,37 +17,77 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from memtwin.experiments.config import time_label  # noqa: E402
+from memtwin.experiments.knobs import KNOBS, knob  # noqa: E402
+
+__all__ = [
+    "EVALUATION_DPI",
+    "VARIANT_LABELS",
+    "parameter_label",
+    "plot_evaluation",
+    "plot_training",
+    "save_figure",
+]
+
 VARIANT_LABELS = {"baseline": "baseline (no HWAT, no compensation)", "hwat_gdc": "HWAT + drift compensation"}
 VARIANT_COLORS = {"baseline": "#c0392b", "hwat_gdc": "#1f618d"}
 MODE_MARKERS = {"potentiation": "o", "depression": "s"}
-TIME_LABELS = {
-    1.0: "1 s",
-    60.0: "1 min",
-    3600.0: "1 h",
-    86400.0: "1 day",
-    604800.0: "1 week",
-    2592000.0: "30 days",
-    31536000.0: "1 year",
+#: Resolution of the PNGs: the evaluation's figures are printed larger (paper figures).
+EVALUATION_DPI = 200
+DPI = 160
+#: Axis labels of the knobs a sweep usually varies (others: the knob's own label).
+_AXIS_LABELS = {
+    "d2d": "Device-to-device variation (relative σ)",
+    "sigma_scale": "Cycle-to-cycle σ (× measured)",
+    "linear_levels": "Levels per device",
+    "adc_bits": "ADC resolution (bits)",
+    "dac_bits": "DAC resolution (bits)",
 }
 
 
-def time_label(t_s: float) -> str:
-    """A time after programming as people say it (1 s, 1 h, 1 day, 1 year, else seconds)."""
-    return TIME_LABELS.get(float(t_s), f"{t_s:g} s")
-
-
-def _save(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
+def save_figure(fig: Figure, out_dir: Path, stem: str, dpi: int = DPI) -> list[Path]:
+    """Save a figure as PNG and SVG in ``out_dir`` (a figure is rewritten whole on a rerun) and close it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
-    fig.savefig(paths[0], dpi=200, bbox_inches="tight")
+    fig.savefig(paths[0], dpi=dpi, bbox_inches="tight")
     fig.savefig(paths[1], bbox_inches="tight")
     plt.close(fig)
     return paths
 
 
+def parameter_label(parameter: str) -> str:
+    """The axis label of a swept knob (given by its name or an old one)."""
+    if parameter not in KNOBS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the run already warned about the name
+            try:
+                parameter = knob(parameter).name
+            except ValueError:
+                return parameter
+    return _AXIS_LABELS.get(parameter, KNOBS[parameter].label)
+
+
 def _style(ax: Any) -> None:
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=10)
+
+
+def _accuracy_line(
+    ax: Any, rows: Sequence[dict[str, Any]], x: str, mode: str, variant: str, **style: Any
+) -> None:
+    """Mean ± std accuracy (%) of one mode and variant against the row field ``x``."""
+    sel = sorted((r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r[x])
+    if not sel:
+        return
+    ax.errorbar(
+        [r[x] for r in sel],
+        [100 * r["accuracy_mean"] for r in sel],
+        yerr=[100 * r["accuracy_std"] for r in sel],
+        marker=MODE_MARKERS.get(mode, "o"),
+        color=VARIANT_COLORS.get(variant),
+        capsize=3,
+        **style,
+    )
 
 
 def plot_repetitions(results: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -85,7 +130,7 @@ def plot_repetitions(results: dict[str, Any], out_dir: Path) -> list[Path]:
     )
     ax.legend(fontsize=9)
     _style(ax)
-    return _save(fig, out_dir, "accuracy_repetitions")
+    return save_figure(fig, out_dir, "accuracy_repetitions", dpi=EVALUATION_DPI)
 
 
 def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -95,20 +140,7 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
     for mode in dict.fromkeys(r["mode"] for r in rows):
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for variant in dict.fromkeys(r["variant"] for r in rows):
-            sel = sorted(
-                (r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["time_s"]
-            )
-            if not sel:
-                continue
-            ax.errorbar(
-                [r["time_s"] for r in sel],
-                [100 * r["accuracy_mean"] for r in sel],
-                yerr=[100 * r["accuracy_std"] for r in sel],
-                marker=MODE_MARKERS.get(mode, "o"),
-                color=VARIANT_COLORS.get(variant),
-                label=VARIANT_LABELS.get(variant, variant),
-                capsize=3,
-            )
+            _accuracy_line(ax, rows, "time_s", mode, variant, label=VARIANT_LABELS.get(variant, variant))
         ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
         # symlog: linear around 0 so "just programmed" (t = 0) sits on the same axis as 1 s … 1 year.
         ax.set_xscale("symlog", linthresh=1.0)
@@ -120,7 +152,7 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.set_title(f"{results['task']}, {mode}: drift", fontsize=11)
         ax.legend(fontsize=9)
         _style(ax)
-        paths += _save(fig, out_dir, f"accuracy_vs_time_{mode}")
+        paths += save_figure(fig, out_dir, f"accuracy_vs_time_{mode}", dpi=EVALUATION_DPI)
     return paths
 
 
@@ -133,30 +165,19 @@ def plot_sweep(results: dict[str, Any], out_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for mode in dict.fromkeys(r["mode"] for r in rows):
         for variant in dict.fromkeys(r["variant"] for r in rows):
-            sel = sorted(
-                (r for r in rows if r["mode"] == mode and r["variant"] == variant), key=lambda r: r["value"]
-            )
-            if not sel:
-                continue
-            ax.errorbar(
-                [r["value"] for r in sel],
-                [100 * r["accuracy_mean"] for r in sel],
-                yerr=[100 * r["accuracy_std"] for r in sel],
-                marker=MODE_MARKERS.get(mode, "o"),
-                color=VARIANT_COLORS.get(variant),
-                ls="-" if mode == "potentiation" else ":",
-                label=f"{mode}, {VARIANT_LABELS.get(variant, variant)}",
-                capsize=3,
+            label = f"{mode}, {VARIANT_LABELS.get(variant, variant)}"
+            _accuracy_line(
+                ax, rows, "value", mode, variant, label=label, ls="-" if mode == "potentiation" else ":"
             )
     ax.axhline(100 * results["digital_accuracy"], ls="--", color="k", lw=1, label="digital")
-    ax.set_xlabel(_parameter_label(parameter), fontsize=11)
+    ax.set_xlabel(parameter_label(parameter), fontsize=11)
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
     t = rows[0]["time_s"]
     when = "just programmed" if t == 0 else f"{time_label(t)} after programming"
     ax.set_title(f"{results['task']} on {results['device']}: sweep, {when}", fontsize=11)
     ax.legend(fontsize=8)
     _style(ax)
-    return _save(fig, out_dir, "sweep")
+    return save_figure(fig, out_dir, "sweep", dpi=EVALUATION_DPI)
 
 
 def plot_training(history: Sequence[dict[str, Any]], out_dir: Path, stem: str = "training") -> list[Path]:
@@ -172,20 +193,13 @@ def plot_training(history: Sequence[dict[str, Any]], out_dir: Path, stem: str = 
     ax.set_ylabel("Accuracy (%)", fontsize=11)
     ax.legend(fontsize=9)
     _style(ax)
-    return _save(fig, out_dir, stem)
+    return save_figure(fig, out_dir, stem, dpi=EVALUATION_DPI)
 
 
-def _parameter_label(parameter: str) -> str:
-    return {
-        "device.d2d": "Device-to-device variation (relative σ)",
-        "device.sigma_scale": "Cycle-to-cycle σ (× measured)",
-        "device.levels": "Levels per device",
-        "periphery.adc_bits": "ADC resolution (bits)",
-        "periphery.dac_bits": "DAC resolution (bits)",
-    }.get(parameter, parameter)
-
-
-def plot_all(results: dict[str, Any], out_dir: Path, history: Sequence[dict[str, Any]] = ()) -> list[Path]:
+def plot_evaluation(
+    results: dict[str, Any], out_dir: Path, history: Sequence[dict[str, Any]] = ()
+) -> list[Path]:
+    """Every figure of an evaluation or sweep run."""
     return [
         *plot_repetitions(results, out_dir),
         *plot_accuracy_vs_time(results, out_dir),

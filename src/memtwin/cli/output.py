@@ -1,0 +1,95 @@
+"""How the experiment and analysis commands print their results: JSON (``--json``), the run folder only
+(``--quiet``) or tables. The analyses' tables are the report's own (:mod:`memtwin.report.tables`,
+rendered for the terminal), so a run's ``results.md``, its report and the terminal agree."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from memtwin.cli.options import RunFlags
+from memtwin.devices import MODES
+from memtwin.experiments.config import time_label
+from memtwin.report.doc import Block
+from memtwin.report.terminal import print_blocks
+from memtwin.siformat import si
+
+#: Prints the tables of one kind of result on a console (called only when they are printed).
+Printer = Callable[[dict[str, Any], Console], None]
+
+
+def emit(results: dict[str, Any], out: Path, run: RunFlags, printer: Printer, footer: str = "") -> None:
+    """Print a finished run: its results as JSON, its folder only, or its tables, ``footer`` and folder."""
+    if run.as_json:
+        typer.echo(json.dumps({"run_dir": str(out), **results}))
+        return
+    if run.quiet:
+        typer.echo(str(out))
+        return
+    console = Console()
+    printer(results, console)
+    if footer:
+        console.print(footer, highlight=False)
+    console.print(f"run folder: {out}  ({results['timings_s']['total']:.0f} s)", highlight=False)
+
+
+def blocks(build: Callable[[dict[str, Any]], list[Block]]) -> Printer:
+    """The printer of the report's tables of an analysis (``build``: e.g. its ``comparison_blocks``)."""
+    return lambda results, console: print_blocks(build(results), console)
+
+
+def print_evaluation(results: dict[str, Any], console: Console) -> None:
+    """Accuracy and loss per mode, variant (and swept value) and time of an evaluation or a sweep."""
+    table = Table(
+        title=f"{results['task']} on {results['device']}: digital {100 * results['digital_accuracy']:.2f} %"
+    )
+    for col in ("mode", "variant", "time", "accuracy (%)", "loss (points)", "reps"):
+        table.add_column(col)
+    for r in results["analog"]:
+        label = f"{r['parameter']} = {r['value']:g}, " if "parameter" in r else ""
+        table.add_row(
+            r["mode"],
+            label + r["variant"],
+            time_label(r["time_s"]),
+            f"{100 * r['accuracy_mean']:.2f} ± {100 * r['accuracy_std']:.2f}",
+            f"{100 * (results['digital_accuracy'] - r['accuracy_mean']):+.2f}",
+            str(r["repetitions"]),
+        )
+    console.print(table)
+
+
+def _count(n: int) -> str:
+    """A large count compactly: 2.98 M, 36."""
+    for factor, suffix in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if n >= factor:
+            return f"{n / factor:.3g}{suffix}"
+    return str(n)
+
+
+def cost_table(costs: list[dict[str, Any]], task: str) -> Table:
+    """Devices, tiles, pulses, energy and voltage to program the network, one row per device."""
+    first = costs[0]
+    table = Table(
+        title=f"programming the {task} network: {first['weights']:,} weights → {first['devices']:,} devices, "
+        f"{first['tiles']} tiles, {first['analog_layers']} analog layers (pulses counted from level 0)"
+    )
+    table.add_column("device", no_wrap=True)
+    for col in ("pulses pot", "pulses dep", "E/pulse", "energy pot", "energy dep", "V max"):
+        table.add_column(col, justify="right")
+    for c in costs:
+        energy = c["energy_J"]
+        e_pulse = c["energy_per_pulse_J"]
+        table.add_row(
+            c["device"],
+            *[_count(c["pulses"][m]) if m in c["pulses"] else "–" for m in MODES],
+            "–" if e_pulse is None else si(e_pulse, "J"),
+            *["–" if energy.get(m) is None else si(energy[m], "J") for m in MODES],
+            "–" if c["max_voltage_V"] is None else f"{c['max_voltage_V']:g} V",
+        )
+    return table
