@@ -19,7 +19,7 @@ memtwin=${MEMTWIN:-$(dirname "$0")/../.venv/bin/memtwin}
 done_run() { [ -f "$1/status.json" ] && grep -q '"complete"' "$1/status.json"; }
 
 done_run "$out/evaluate" || "$memtwin" evaluate --task "$task" --data-dir "$data" --out "$out/evaluate" "$@"
-done_run "$out/d2d-sweep" || "$memtwin" sweep --task "$task" --data-dir "$data" --parameter device.d2d \
+done_run "$out/d2d-sweep" || "$memtwin" sweep --task "$task" --data-dir "$data" --parameter d2d \
     --values 0,0.1,0.2,0.3,0.4,0.5 --hwat once --variants hwat_gdc --from-run "$out/evaluate" \
     --out "$out/d2d-sweep" "$@"
 "$memtwin" report "$out/evaluate"

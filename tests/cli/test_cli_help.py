@@ -15,6 +15,8 @@ from memtwin.cli.app import app
 runner = CliRunner()
 #: "[...]" as written in a help text, escaped ("\[") for rich or not.
 BRACKETED = re.compile(r"\\?\[([^\[\]]*)\]")
+#: Placeholders in angle brackets, which a Markdown renderer would take for HTML tags and drop.
+ANGLED = re.compile(r"<[^<>]*>")
 BOX = re.compile(r"[│╭╮╰╯─]")
 
 
@@ -38,7 +40,8 @@ def _flat(text: str) -> str:
 def _bracketed(command: click.Command) -> list[str]:
     """The bracketed names of the command's own help and of its options' help, as a reader should see them."""
     texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
-    return [" ".join(f"[{inner}]".split()) for text in texts for inner in BRACKETED.findall(text)]
+    squared = [" ".join(f"[{inner}]".split()) for text in texts for inner in BRACKETED.findall(text)]
+    return squared + [" ".join(a.split()) for text in texts for a in ANGLED.findall(text)]
 
 
 def test_every_command_is_checked() -> None:

@@ -20,7 +20,7 @@ from memtwin.crossbar.verify import (
 )
 from memtwin.devices.model import ModeLevels, Variability
 from memtwin.errors import ConfigError
-from memtwin.experiments.sweep import apply_parameter
+from memtwin.experiments.knobs import apply_parameter
 
 STEP = 80e-6
 G0 = 100e-6
@@ -186,7 +186,7 @@ def test_periphery_rejects_bad_verify_settings(changes: dict, match: str) -> Non
 
 
 def test_program_verify_is_sweepable_as_zero_or_one(noisy_device) -> None:
-    _, periphery = apply_parameter(noisy_device, Periphery.paper(), "periphery.program_verify", 1.0)
+    _, periphery = apply_parameter(noisy_device, Periphery.paper(), "program_verify", 1.0)
     assert periphery.program_verify is True
-    _, periphery = apply_parameter(noisy_device, periphery, "periphery.program_verify", 0.0)
+    _, periphery = apply_parameter(noisy_device, periphery, "program_verify", 0.0)
     assert periphery.program_verify is False

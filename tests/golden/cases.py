@@ -57,6 +57,7 @@ def _evaluate(out: Path) -> dict[str, Any]:
 def _sweep(out: Path) -> dict[str, Any]:
     cfg = quick(
         modes=("potentiation",),
+        # The old knob name on purpose: the record was made with it, and old names must keep working.
         sweep=SweepConfig(parameter="device.d2d", values=(0.0, 0.5), hwat="once"),
     )
     return run_experiment(cfg, out, progress=False)

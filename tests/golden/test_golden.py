@@ -30,6 +30,7 @@ def _same(new: Any, old: Any, where: str = "") -> None:
         assert new == old, f"{where}: {new!r} != {old!r}"
 
 
+@pytest.mark.filterwarnings("ignore:'device.d2d' is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("name", list(CASES))
 def test_numbers_are_the_golden_ones(name: str) -> None:
     golden = json.loads((HERE / f"{name}.json").read_text())

@@ -212,7 +212,11 @@ Files: TypeAlias = Annotated[
 ]
 Out: TypeAlias = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Output folder (default: runs/characterize-<stem of the first file>)."),
+    typer.Option(
+        "--out",
+        "-o",
+        help="Output folder (default: runs/characterize-STEM, STEM the first file's name without its extension).",
+    ),
 ]
 Example: TypeAlias = Annotated[
     bool, typer.Option("--example", help="Use the bundled SYNTHETIC HfS2-like example device.")

@@ -29,7 +29,11 @@ Files: TypeAlias = Annotated[
 ]
 Out: TypeAlias = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Output folder \\[default: runs/retention-<stem of the first file>]."),
+    typer.Option(
+        "--out",
+        "-o",
+        help="Output folder \\[default: runs/retention-STEM, STEM the first file's name without its extension].",
+    ),
 ]
 Model: TypeAlias = Annotated[str | None, typer.Option("--model", help=MODEL_HELP)]
 Quantity: TypeAlias = Annotated[

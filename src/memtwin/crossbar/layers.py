@@ -270,7 +270,10 @@ class AnalogLayerBase(nn.Module):
         if r0 == 0 and self._noisy():
             self._forward_calls += 1  # one noise draw per model forward, however it is chunked
         if self.ranges.done:
-            y = folded_forward(self, x, r0, r1, pending)
+            # Reading programmed chips carries no gradient (the converters round), and the fast
+            # path's in-place kernels need autograd off, so a plain `analog(x)` works too.
+            with torch.no_grad():
+                y = folded_forward(self, x, r0, r1, pending)
         else:
             if active != self.array.repetitions:
                 raise ConfigError("the converters calibrate on forwards over all repetitions at once")

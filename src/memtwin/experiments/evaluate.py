@@ -146,6 +146,7 @@ class Session:
             torch_device=self.torch_device,
             progress=self.progress,
             resume=True,
+            label=f"digital {self.data.name}",
         )
         acc = float(
             evaluate_accuracies(net, self.data.test_x, self.data.test_y, torch_device=self.torch_device)[0]
@@ -171,6 +172,7 @@ class Session:
             resume=True,
             # An unprogrammed analog model has no eval-mode accuracy; the protocol measures it after.
             evaluate=False,
+            label=f"HWAT {tag}",
         )
         # Checkpoints hold the trained state; the statistics are re-estimated from it on every call.
         reestimate_batchnorm(analog, self.data, seed=self.config.hwat.seed)

@@ -193,6 +193,8 @@ class _Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.enabled:  # one finished line per stage stays on screen, not its batch bar
+            self.bar.update(self.batches, visible=False)
         self._stack.close()
 
     def start_epoch(self, epoch: int, n_batches: int, done_epochs: int) -> None:
@@ -426,6 +428,7 @@ def train(
     callback: Callable[[EpochRecord], None] | None = None,
     evaluate: bool | Literal["auto"] | Callable[[nn.Module, TaskData], float] = "auto",
     device: str | torch.device | None = None,
+    label: str | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data`` in place and return the per-epoch history.
 
@@ -448,6 +451,7 @@ def train(
             model that refuses eval mode with a :class:`~memtwin.errors.MemtwinError` (an analog model
             that is not programmed yet, during HWAT) gets a warning and NaN instead of ending the run.
         device: deprecated name of ``torch_device``.
+        label: what the progress bar calls this training (default ``train <task>``).
     """
     config = config or TrainConfig()
     dev = resolve_torch_device(deprecated_device_keyword(torch_device, device, "auto", "train"))
@@ -461,7 +465,7 @@ def train(
         run.data = data.to(dev)
         # A finished run resumed just reloads its weights: no bar for work that is already done.
         show = progress and start_epoch < config.epochs
-        with _Progress(show, config.epochs, f"train {data.name}") as bar:
+        with _Progress(show, config.epochs, label or f"train {data.name}") as bar:
             if start_epoch:
                 bar.note(f"resumed after epoch {start_epoch} from {last}")
             _epochs(run, start_epoch, ckpt_dir, bar, callback)
