@@ -34,7 +34,7 @@ with torch.no_grad():
 # Ideal periphery here, so that only the devices' own errors show (no IR drop, no converters).
 for name, periphery in (
     ("open loop", Periphery.ideal()),
-    ("program-and-verify", replace(Periphery.ideal(), program_verify=True)),
+    ("program-and-verify", replace(Periphery.ideal(), write="verify")),
 ):
     chip = convert(net, preset("hfs2-xhameni2025"), periphery, mode="potentiation")
     chip.eval()

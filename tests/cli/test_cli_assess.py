@@ -95,3 +95,15 @@ def test_assess_several_files_with_flags_uses_the_measured_spread(tmp_path: Path
     assert "device-to-device variation, measured" in html
     results = json.loads((out / "results.json").read_text())
     assert len(results["devices"]) == 4  # the assessed device and the three library devices
+    # The device under every write model, on the networks the assessment trained, just programmed.
+    writes = {(r["write"], r["mode"]): r for r in results["writes"]}
+    assert set(writes) == {
+        (w, m) for w in ("open-loop", "verify", "exact") for m in ("potentiation", "depression")
+    }
+    evaluated = next(
+        r
+        for r in results["analog"]
+        if r["mode"] == "potentiation" and r["variant"] == "hwat_gdc" and r["time_s"] == 0
+    )
+    assert writes[("open-loop", "potentiation")]["accuracy_mean"] == evaluated["accuracy_mean"]
+    assert "Write model" in html

@@ -145,7 +145,7 @@ def test_layer_with_verify_recovers_the_step_spread(noisy_device) -> None:
         return ((w - lin.weight).pow(2).mean() / lin.weight.pow(2).mean()).sqrt().item()
 
     open_loop = rel_error(Periphery.ideal())
-    verified = rel_error(replace(Periphery.ideal(), program_verify=True))
+    verified = rel_error(replace(Periphery.ideal(), write="verify"))
     # uniform weights: E[n²]/E[n²] → the open-loop error is ≈ 0.3 relative; verify ≈ (rounding + noise)
     assert open_loop == pytest.approx(0.3, abs=0.04)
     assert verified < 0.4 * open_loop
@@ -156,7 +156,7 @@ def test_hwat_weights_under_verify_carry_the_nominal_slope(device_factory) -> No
     with a 30 % update spread equals that of a chip with no spread (open loop scales it by 1 + δ)."""
     lin = torch.nn.Linear(32, 8, bias=False)
     torch.nn.init.uniform_(lin.weight, -1.0, 1.0, generator=gen(9))
-    verify = replace(Periphery.ideal(), program_verify=True)
+    verify = replace(Periphery.ideal(), write="verify")
 
     def weight_grad(variability: Variability, periphery: Periphery) -> torch.Tensor:
         device = device_factory(levels=16, step_S=81e-6, sigma_S=23.7e-6, variability=variability)
@@ -176,6 +176,7 @@ def test_hwat_weights_under_verify_carry_the_nominal_slope(device_factory) -> No
     ("changes", "match"),
     [
         ({"program_verify": "yes"}, "program_verify"),
+        ({"write": "closed-loop"}, "write"),
         ({"verify_tolerance_steps": 0.0}, "verify_tolerance_steps"),
         ({"verify_attempts": 0}, "verify_attempts"),
     ],
@@ -186,7 +187,10 @@ def test_periphery_rejects_bad_verify_settings(changes: dict, match: str) -> Non
 
 
 def test_program_verify_is_sweepable_as_zero_or_one(noisy_device) -> None:
-    _, periphery = apply_parameter(noisy_device, Periphery.paper(), "program_verify", 1.0)
-    assert periphery.program_verify is True
-    _, periphery = apply_parameter(noisy_device, periphery, "program_verify", 0.0)
-    assert periphery.program_verify is False
+    """The older knob name still sweeps over 0 / 1, now as the write model."""
+    with pytest.warns(DeprecationWarning, match="'write'"):
+        _, periphery = apply_parameter(noisy_device, Periphery.paper(), "program_verify", 1.0)
+    assert periphery.write == "verify" and periphery.verified
+    with pytest.warns(DeprecationWarning):
+        _, periphery = apply_parameter(noisy_device, periphery, "program_verify", 0.0)
+    assert periphery.write == "open-loop"

@@ -77,27 +77,32 @@ def test_cost_command(tmp_path: Path) -> None:
     assert (out / "results.csv").read_text().startswith("device,weights,devices,tiles,pulses_potentiation")
     assert json.loads((out / "status.json").read_text())["state"] == "complete"
     refused = runner.invoke(app, ["cost", "--task", "digits", "--periphery", "paper+verify"])
-    assert refused.exit_code != 0 and "+verify" in str(refused.exception)
+    assert refused.exit_code != 0 and "write 'verify'" in str(refused.exception)
 
 
 def test_periphery_flag_takes_a_verify_suffix() -> None:
-    assert parse_periphery("paper+verify") == replace(Periphery.paper(), program_verify=True)
+    assert parse_periphery("paper+verify") == replace(Periphery.paper(), write="verify")
     assert parse_periphery("ideal") == Periphery.ideal()
     with pytest.raises(ConfigError, match="'paper' or 'ideal'"):
         parse_periphery("paper+verfy")
 
 
-def test_sweep_open_loop_against_verify_from_the_command_line(tmp_path: Path) -> None:
-    """program_verify swept over 0 / 1 on one HWAT network: with the device-to-device spread
-    raised to 50 % the verified chip must read at least as well as the open-loop one."""
+def test_sweep_of_the_write_model_from_the_command_line(tmp_path: Path) -> None:
+    """The write model swept by name on one HWAT network: with the device-to-device spread raised to
+    50 % the verified and the exact chips must read at least as well as the open-loop one."""
     out = tmp_path / "pv"
     args = ["sweep", "--epochs", "2", "--repetitions", "2", "--modes", "potentiation",
-            "--parameter", "program_verify", "--values", "0,1", "--hwat", "once",
+            "--parameter", "write", "--values", "open-loop,verify,exact", "--hwat", "once",
             "--periphery", "ideal", "--time", "0", "--out", str(out), "--json"]  # fmt: skip
     config = tmp_path / "d2d.toml"
     config.write_text('task = "digits"\nd2d = 0.5\n')
     result = runner.invoke(app, [*args, "--config", str(config)])
     assert result.exit_code == 0, result.output
-    rows = {r["value"]: r for r in json.loads(result.output)["analog"]}
-    assert set(rows) == {0.0, 1.0} and all(r["parameter"] == "program_verify" for r in rows.values())
-    assert rows[1.0]["accuracy_mean"] >= rows[0.0]["accuracy_mean"]
+    results = json.loads(result.output)
+    rows = {r["value"]: r for r in results["analog"]}
+    assert set(rows) == {"open-loop", "verify", "exact"} and all(
+        r["parameter"] == "write" for r in rows.values()
+    )
+    assert results["write"] == "swept"
+    assert rows["verify"]["accuracy_mean"] >= rows["open-loop"]["accuracy_mean"]
+    assert rows["exact"]["accuracy_mean"] >= rows["open-loop"]["accuracy_mean"]

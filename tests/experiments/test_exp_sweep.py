@@ -56,7 +56,7 @@ def test_periphery_fields_are_cast_to_their_type():
     assert periphery.adc_bits == 6 and isinstance(periphery.adc_bits, int)
     _, periphery = apply_parameter(HFS2, PAPER, "wire_resistance_ohm", 1.5)
     assert periphery.wire_resistance_ohm == 1.5
-    with pytest.raises(ConfigError, match="0 and 1"):
+    with pytest.raises(ConfigError, match="0 / 1"), pytest.warns(DeprecationWarning):
         apply_parameter(HFS2, PAPER, "program_verify", 0.5)
 
 

@@ -12,7 +12,7 @@ import typer
 
 from memtwin.cli.flags import with_flags
 from memtwin.cli.options import ExperimentFlags, RunFlags, csv_list, floats
-from memtwin.cli.output import blocks, emit
+from memtwin.cli.output import announce, blocks, emit
 from memtwin.devices import list_presets
 from memtwin.experiments.ablate import ablate as run_ablation
 from memtwin.experiments.compare import compare_devices
@@ -82,6 +82,7 @@ def compare(
     """Run devices through the same network and protocol (the paper's Fig. 6, same pipeline for all).
     --d2d and --drift override every device's; the first and the last of --times are reported."""
     config = flags.experiment_config()
+    announce(config, run)
     specs = csv_list(devices)
     if specs == ["all"]:
         specs = list_presets()
@@ -113,6 +114,7 @@ def ablate(
 ) -> None:
     """Switch each non-ideality off in turn and on alone: what each one costs, and which dominates."""
     config = flags.experiment_config()
+    announce(config, run)
     out = out or Path("runs") / f"ablate-{config.task}-{Path(config.device).stem}"
     with run.open_executor() as executor:
         results = run_ablation(
@@ -143,6 +145,7 @@ def tolerance(
 ) -> None:
     """Largest d2d, largest sigma / bin width and fewest levels that keep the loss within a budget."""
     config = flags.experiment_config()
+    announce(config, run)
     searched = csv_list(parameters) or []
     grids = _grids(
         searched, {"--d2d-grid": d2d_grid, "--sigma-grid": sigma_grid, "--levels-grid": levels_grid}

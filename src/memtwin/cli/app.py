@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "memtwin.cli.cost",
     "memtwin.cli.devices",
     "memtwin.cli.retention",
+    "memtwin.cli.export",
 ]
 
 app = typer.Typer(

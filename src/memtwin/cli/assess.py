@@ -21,9 +21,10 @@ from memtwin.cli import loading
 from memtwin.cli.characterize import CriteriaFlags, characterize_files
 from memtwin.cli.flags import with_flags
 from memtwin.cli.options import DRIFT_HELP, parse_d2d
+from memtwin.crossbar.periphery import WRITES
 from memtwin.data import example_csv_path
 from memtwin.experiments.compare import compare_devices
-from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.config import ExperimentConfig, SweepConfig
 from memtwin.experiments.devices import ResolvedDevice, device_from_measurements
 from memtwin.experiments.executors import make_executor
 from memtwin.experiments.run import run_experiment
@@ -82,6 +83,36 @@ def add_comparison(out: Path, cfg: ExperimentConfig, presets: tuple[str, ...], q
     write_json_atomic(out / "results.json", summary)
 
 
+def add_writes(out: Path, cfg: ExperimentConfig, quiet: bool) -> None:
+    """The assessed device under every write model (in ``out/writes``): the networks the assessment
+    trained, programmed open loop, by program-and-verify and exactly, just programmed; one row per write
+    and mode added to the assessment's results, so a reader sees how much the answer depends on the
+    write circuit."""
+    swept = SweepConfig("write", WRITES, time_s=0.0, hwat="once")
+    writes_cfg = replace(cfg, sweep=swept, variants=("hwat_gdc",))
+    results = run_experiment(
+        writes_cfg,
+        out / "writes",
+        progress=not quiet,
+        overwrite=True,
+        checkpoints_from=out,
+        present=present_run,
+    )
+    rows = [
+        {
+            "write": r["value"],
+            "mode": r["mode"],
+            "accuracy_mean": r["accuracy_mean"],
+            "accuracy_std": r["accuracy_std"],
+        }
+        for r in results["analog"]
+        if r.get("parameter") == "write"
+    ]
+    summary = json.loads((out / "results.json").read_text())
+    summary["writes"] = rows
+    write_json_atomic(out / "results.json", summary)
+
+
 def describe_device(resolved: ResolvedDevice) -> str:
     """One line: which device is simulated, and where its variability and drift come from."""
     device = resolved.device
@@ -99,6 +130,7 @@ def describe_device(resolved: ResolvedDevice) -> str:
     else:
         parts.append(f"device-to-device variation {100 * v.d2d_update:.3g} % (assumed)")
     parts.append(f"drift {device.key_figures()['drift']}")
+    parts.append("write model open-loop (and, in the summary, verify and exact)")
     return "; ".join(parts)
 
 
@@ -140,6 +172,7 @@ def assess_files(
     )
     cfg = replace(cfg, d2d=d2d, drift=drift)
     run_experiment(cfg, out, progress=not quiet, overwrite=overwrite, source=resolved, present=present_run)
+    add_writes(out, cfg, quiet)
     add_comparison(out, cfg, COMPARED_PRESETS, quiet)
     html, _ = write_report(out)
     return html

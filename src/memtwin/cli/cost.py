@@ -57,8 +57,10 @@ def cost(
 ) -> None:
     """Devices, tiles, programming pulses, energy and voltage to program a network onto a device."""
     per = parse_periphery(periphery)
-    if per.program_verify:  # verify pulses depend on each device's draw; only nominal counts are modelled
-        raise ConfigError("cost counts open-loop programming pulses; '+verify' is not supported here")
+    if per.write != "open-loop":  # verify pulses depend on each device's draw; exact writes count none
+        raise ConfigError(
+            f"cost counts open-loop programming pulses; write {per.write!r} is not supported here"
+        )
     specs = list_presets() if devices.strip() == "all" else (csv_list(devices) or [])
     net = build_network(task, seed=seed)
     source = f"untrained network (seed {seed})" if checkpoint is None else str(load_weights(net, checkpoint))

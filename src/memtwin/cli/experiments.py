@@ -9,8 +9,8 @@ from typing import Annotated, Any, TypeAlias
 import typer
 
 from memtwin.cli.flags import with_flags
-from memtwin.cli.options import ExperimentFlags, RunFlags, floats
-from memtwin.cli.output import emit, print_evaluation
+from memtwin.cli.options import ExperimentFlags, RunFlags, floats_or_names
+from memtwin.cli.output import announce, emit, print_evaluation
 from memtwin.experiments.config import ExperimentConfig, SweepConfig
 from memtwin.experiments.knobs import parameter_names
 from memtwin.experiments.run import run_experiment
@@ -19,7 +19,9 @@ from memtwin.report import present_run
 Parameter: TypeAlias = Annotated[
     str, typer.Option(help="What to vary: " + ", ".join(parameter_names()[:8]) + ", …")
 ]
-Values: TypeAlias = Annotated[str, typer.Option(help="Comma-separated values.")]
+Values: TypeAlias = Annotated[
+    str, typer.Option(help="Comma-separated values (for --parameter write: open-loop,verify,exact).")
+]
 Time: TypeAlias = Annotated[
     float,
     typer.Option(
@@ -54,6 +56,7 @@ RunOut: TypeAlias = Annotated[
 
 def _run(config: ExperimentConfig, out: Path, run: RunFlags) -> None:
     """Run ``config`` into ``out`` and print its results, as ``run`` asks."""
+    announce(config, run)
     with run.open_executor() as executor:
         results: dict[str, Any] = run_experiment(
             config, out, progress=run.progress, overwrite=run.overwrite, checkpoints_from=run.from_run,
@@ -84,7 +87,9 @@ def sweep(
     run: RunFlags,
 ) -> None:
     """Sweep one device or periphery parameter (as Fig. 5(b) sweeps device-to-device variation)."""
-    swept = SweepConfig(parameter, floats(values, "--values") or (), time_s=time, hwat=hwat.replace("-", "_"))
+    swept = SweepConfig(
+        parameter, floats_or_names(values, "--values"), time_s=time, hwat=hwat.replace("-", "_")
+    )
     config = replace(flags.experiment_config(), sweep=swept)
     _run(config, out or Path("runs") / f"sweep-{config.task}-{parameter.replace('.', '_')}", run)
 

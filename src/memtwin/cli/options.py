@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeAlias
 
 import typer
 
+from memtwin.crossbar.periphery import WRITES
 from memtwin.crossbar.periphery import Periphery as PeripheryConfig
 from memtwin.errors import ConfigError
 from memtwin.experiments.config import ExperimentConfig
@@ -46,8 +47,13 @@ EXECUTOR_HELP = (
     "them in this process unless told."
 )
 PERIPHERY_HELP = (
-    "'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles, open-loop writes; the default) or 'ideal'; append "
-    "'+verify' to write every device by program-and-verify (e.g. paper+verify)."
+    "'paper' (8-bit DAC/ADC, IR drop, 512x512 tiles; the default) or 'ideal'; 'paper+verify' is the older "
+    "spelling of --write verify."
+)
+WRITE_HELP = (
+    "How weights are written: open-loop (a pulse count per weight, as the paper's text describes; the "
+    "default), verify (program-and-verify), exact (every device holds its target, clipped at its own "
+    "bounds: AIHWKIT's write onto a pulsed tile, which the paper's simulation used)."
 )
 
 
@@ -59,6 +65,14 @@ def floats(text: str | None, what: str) -> tuple[float, ...] | None:
         return tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError as exc:
         raise ConfigError(f"{what}: expected comma-separated numbers, got {text!r}") from exc
+
+
+def floats_or_names(text: str, what: str) -> tuple[float, ...] | tuple[str, ...]:
+    """``"0,0.1"`` → numbers; ``"open-loop,exact"`` → names (for a knob with named settings)."""
+    names = tuple(v.strip() for v in text.split(",") if v.strip())
+    if names and not any(v[0].isdigit() or v[0] in "+-." for v in names):
+        return names
+    return floats(text, what) or ()
 
 
 def csv_list(text: str | None) -> list[str] | None:
@@ -89,7 +103,14 @@ def parse_periphery(name: str) -> PeripheryConfig:
             f"--periphery must be 'paper' or 'ideal', optionally followed by '+verify', got {name!r}"
         )
     periphery = PeripheryConfig.paper() if base == "paper" else PeripheryConfig.ideal()
-    return replace(periphery, program_verify=True) if plus else periphery
+    return replace(periphery, write="verify") if plus else periphery
+
+
+def parse_write(text: str) -> str:
+    """The ``--write`` choice: one of the write models."""
+    if text not in WRITES:
+        raise ConfigError(f"--write must be one of {', '.join(WRITES)}, got {text!r}")
+    return text
 
 
 # Options of the experiment config (see ExperimentFlags).
@@ -135,6 +156,7 @@ Subset: TypeAlias = Annotated[
 TestSubset: TypeAlias = Annotated[int | None, typer.Option(help="Use only this many test examples.")]
 Seed: TypeAlias = Annotated[int | None, typer.Option(help="Seed of the run.")]
 Periphery: TypeAlias = Annotated[str | None, typer.Option(help=PERIPHERY_HELP)]
+Write: TypeAlias = Annotated[str | None, typer.Option(help=WRITE_HELP)]
 Cpu: TypeAlias = Annotated[bool, typer.Option("--cpu", help="Stay on the CPU even when CUDA is available.")]
 
 # Options of how a run is done and reported.
@@ -179,6 +201,7 @@ class ExperimentFlags:
     test_subset: TestSubset = None
     seed: Seed = None
     periphery: Periphery = None
+    write: Write = None
     cpu: Cpu = False
 
     def experiment_config(self) -> ExperimentConfig:
@@ -210,6 +233,9 @@ class ExperimentFlags:
                 changes[key] = tuple(chosen)
         if self.periphery is not None:
             changes["periphery"] = parse_periphery(self.periphery)
+        if self.write is not None:
+            periphery = changes.get("periphery", base.periphery)
+            changes["periphery"] = replace(periphery, write=parse_write(self.write))
         if self.cpu:
             changes["device_kind"] = "cpu"
         return replace(base, **changes)

@@ -14,14 +14,32 @@ from rich.console import Console
 from rich.table import Table
 
 from memtwin.cli.options import RunFlags
+from memtwin.crossbar.periphery import WRITE_MEANINGS
 from memtwin.devices import MODES
-from memtwin.experiments.config import time_label
+from memtwin.experiments.config import ExperimentConfig, time_label
+from memtwin.experiments.knobs import knob
 from memtwin.report.doc import Block
 from memtwin.report.terminal import print_blocks
 from memtwin.siformat import si
 
 #: Prints the tables of one kind of result on a console (called only when they are printed).
 Printer = Callable[[dict[str, Any], Console], None]
+
+
+def write_line(config: ExperimentConfig) -> str:
+    """The write model(s) a run assumes, in words."""
+    sweep = config.sweep
+    if sweep is not None and knob(sweep.parameter).name == "write":
+        return "write models: " + ", ".join(str(v) for v in sweep.values) + " (swept)"
+    write = config.periphery.write
+    others = "; --write verify|exact for the others" if write == "open-loop" else ""
+    return f"write model: {write} ({WRITE_MEANINGS[write]}{others})"
+
+
+def announce(config: ExperimentConfig, run: RunFlags) -> None:
+    """The first line of a run's output: which write model its accuracies assume."""
+    if run.progress:
+        Console(stderr=True, highlight=False).print(write_line(config))
 
 
 def emit(results: dict[str, Any], out: Path, run: RunFlags, printer: Printer, footer: str = "") -> None:
@@ -46,13 +64,20 @@ def blocks(build: Callable[[dict[str, Any]], list[Block]]) -> Printer:
 
 def print_evaluation(results: dict[str, Any], console: Console) -> None:
     """Accuracy and loss per mode, variant (and swept value) and time of an evaluation or a sweep."""
+    write = results.get("write")
+    written = f", {write} write" if write and write != "swept" else ""
     table = Table(
-        title=f"{results['task']} on {results['device']}: digital {100 * results['digital_accuracy']:.2f} %"
+        title=f"{results['task']} on {results['device']}{written}: digital {100 * results['digital_accuracy']:.2f} %"
     )
     for col in ("mode", "variant", "time", "accuracy (%)", "loss (points)", "reps"):
         table.add_column(col)
     for r in results["analog"]:
-        label = f"{r['parameter']} = {r['value']:g}, " if "parameter" in r else ""
+        value = r.get("value")
+        label = (
+            f"{r['parameter']} = {value if isinstance(value, str) else format(value, 'g')}, "
+            if "parameter" in r
+            else ""
+        )
         table.add_row(
             r["mode"],
             label + r["variant"],

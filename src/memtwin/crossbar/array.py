@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from memtwin.crossbar.calibration import apply_column_gains, fit_column_gains
 from memtwin.crossbar.config import AnalogConfig
 from memtwin.crossbar.drift import DriftLike, calibration_input, compensation_factor, reference_read
+from memtwin.crossbar.exact import nominal_target, program_exact, program_exact_with_slope
 from memtwin.crossbar.irdrop import tiled_pair_ir_drop_factors
 from memtwin.crossbar.mapping import pulse_targets
 from memtwin.crossbar.periphery import Periphery
@@ -58,16 +59,19 @@ STATE = (
 
 
 def verify_draws(periphery: Periphery) -> int | None:
-    """Cycle-to-cycle draws per device: one per verify write, None for open-loop programming."""
-    return periphery.verify_attempts if periphery.program_verify else None
+    """Cycle-to-cycle draws per device: one per verify write, None for the other writes."""
+    return periphery.verify_attempts if periphery.verified else None
 
 
 def write_devices(
     pulses: Tensor, table: LevelTable, variability: Variability, draws: DeviceDraws, periphery: Periphery
 ) -> Tensor:
-    """Conductances of devices written to ``pulses`` levels by the periphery's write scheme."""
-    if periphery.program_verify:
+    """Conductances of devices written to ``pulses`` (continuous counts for the exact write) by the
+    periphery's write model."""
+    if periphery.write == "verify":
         return program_verified(pulses, table, variability, draws, periphery.verify_tolerance_steps)
+    if periphery.write == "exact":
+        return program_exact(pulses, table, variability, draws)
     return program_conductances(pulses, table, variability, draws)
 
 
@@ -75,11 +79,26 @@ def write_devices_with_slope(
     pulses: Tensor, table: LevelTable, variability: Variability, draws: DeviceDraws, periphery: Periphery
 ) -> tuple[Tensor, Tensor]:
     """:func:`write_devices` and the straight-through derivative dG/dn of every device."""
-    if periphery.program_verify:
+    if periphery.write == "verify":
         return program_verified_with_slope(
             pulses, table, variability, draws, periphery.verify_tolerance_steps
         )
+    if periphery.write == "exact":
+        return program_exact_with_slope(pulses, table, variability, draws)
     return program_conductances_with_slope(pulses, table, variability, draws)
+
+
+def write_targets(w: Tensor, table: LevelTable, config: AnalogConfig) -> tuple[Tensor, Tensor]:
+    """The weight scale and the (G⁺, G⁻) counts the configured write model writes for ``w``."""
+    mapping = config.mapping
+    return pulse_targets(
+        w,
+        table.levels,
+        table.increasing,
+        mapping.weight_scaling,
+        mapping.weight_clip_sigma,
+        continuous=config.periphery.write == "exact",
+    )
 
 
 @dataclass(frozen=True)
@@ -141,18 +160,17 @@ class ProgrammedArray(nn.Module):
         """Write the weights ``w`` (outputs, rows) onto ``repetitions`` chips, repetition r from its own
         stream; t = 0, no drift compensation."""
         table = self.table_like(w)
-        mapping, periphery = self.config.mapping, self.config.periphery
+        periphery = self.config.periphery
         variability = self.config.device.variability
-        scale, pulses = pulse_targets(
-            w, table.levels, table.increasing, mapping.weight_scaling, mapping.weight_clip_sigma
-        )
+        scale, pulses = write_targets(w, table, self.config)
         g = torch.empty((repetitions, *pulses.shape), dtype=w.dtype, device=w.device)
         for r in range(repetitions):
             gen = make_generator(w.device, PROGRAM, seed, self.layer_index, r)
             noise_draws = verify_draws(periphery)
             draws = draw_devices(tuple(pulses.shape), variability, gen, w.dtype, noise_draws=noise_draws)
             g[r] = write_devices(pulses, table, variability, draws, periphery)
-        self.pulses = pulses.to(torch.int16)
+        # Counts as written: whole pulses, or the exact write's continuous targets.
+        self.pulses = pulses if torch.is_floating_point(pulses) else pulses.to(torch.int16)
         self.g_programmed = g
         self.g_current = g
         self.w_scale = scale
@@ -180,7 +198,7 @@ class ProgrammedArray(nn.Module):
         if self.drift_model is None:
             self.drift_model = build_drift(self.config.device.drift)
         table = self.table_like(self.g_programmed)
-        target = table.g_S[self.pulses.to(torch.int64)]
+        target = nominal_target(table, self.pulses)
         g_now = torch.empty_like(self.g_programmed)
         for r in range(self.repetitions):
             gen = make_generator(self.g_programmed.device, DRIFT, self.seed, self.layer_index, r, time_key(t))

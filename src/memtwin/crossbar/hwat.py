@@ -21,10 +21,9 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
-from memtwin.crossbar.array import Effective, verify_draws, write_devices_with_slope
+from memtwin.crossbar.array import Effective, verify_draws, write_devices_with_slope, write_targets
 from memtwin.crossbar.calibration import fit_column_gains
 from memtwin.crossbar.config import AnalogConfig
-from memtwin.crossbar.mapping import pulse_targets
 from memtwin.crossbar.programming import LevelTable, draw_devices, scale_draws
 from memtwin.crossbar.reference import ChipRead, LayerView, reference_forward
 
@@ -76,8 +75,7 @@ def hwat_weights(layer: TrainingLayer, generator: torch.Generator) -> tuple[Tens
     w = layer.weight_matrix()
     with torch.no_grad():
         wd = w.detach()
-        scaling, clip = config.mapping.weight_scaling, config.mapping.weight_clip_sigma
-        scale, pulses = pulse_targets(wd, table.levels, table.increasing, scaling, clip)
+        scale, pulses = write_targets(wd, table, config)
         noise_draws = verify_draws(config.periphery)
         draws = draw_devices(
             tuple(pulses.shape),

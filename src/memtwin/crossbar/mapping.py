@@ -98,12 +98,22 @@ def split_differential(n: Tensor, w: Tensor, levels_increase: bool) -> tuple[Ten
 
 
 def pulse_targets(
-    w: Tensor, levels: int, increasing: bool, scaling: str = "column", clip_sigma: float | None = None
+    w: Tensor,
+    levels: int,
+    increasing: bool,
+    scaling: str = "column",
+    clip_sigma: float | None = None,
+    *,
+    continuous: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """The weight scale (outputs,) and the pulse counts of every (G⁺, G⁻) pair, (2, outputs, inputs)
-    int64: what programming writes, and what hardware-aware training samples, for the weights ``w``."""
+    int64: what programming writes, and what hardware-aware training samples, for the weights ``w``.
+    ``continuous``: the unrounded counts ``min(|w|/scale, 1)·(L−1)`` in ``w``'s dtype (the exact write)."""
     scale = weight_scale(w, scaling, clip_sigma)
-    n = pulse_counts(w, scale, levels)
+    if continuous:
+        n = (w.detach().abs() / scale[:, None]).clamp(max=1.0) * (levels - 1)
+    else:
+        n = pulse_counts(w, scale, levels)
     n_plus, n_minus = split_differential(n, w, increasing)
     return scale, torch.stack((n_plus, n_minus))
 

@@ -28,23 +28,41 @@
 * **Column calibration** (``column_calibration``): one digital gain per tile column, fitted right after
   programming so that the column reads what its target weights would give (removes the column-wide part
   of IR drop and of programming errors), see :mod:`memtwin.crossbar.calibration`.
-* **Program-and-verify** (``program_verify``; off in :meth:`Periphery.paper`, which programs open loop
-  as the paper did): the write circuit reads each device while programming it and rewrites it until it
-  reads within ±``verify_tolerance_steps`` nominal steps of its target (at most ``verify_attempts``
-  writes), see :mod:`memtwin.crossbar.verify`. Removes most of the device-to-device spread of the
-  conductance update; hardware-aware training then trains against the verified devices.
+* **Write model** (``write``): how a weight becomes a conductance.
+
+  - ``"open-loop"`` (the default, and :meth:`Periphery.paper`, as the paper's text describes it: "weights
+    are mapped into a number of programming pulses"): each device gets the weight's pulse count, and its
+    own step size, bounds and cycle-to-cycle noise decide where it lands (:mod:`memtwin.crossbar.programming`);
+  - ``"verify"``: program-and-verify; the write circuit reads each device while programming it and
+    rewrites it until it reads within ±``verify_tolerance_steps`` nominal steps of its target (at most
+    ``verify_attempts`` writes), see :mod:`memtwin.crossbar.verify`;
+  - ``"exact"``: every device holds its target conductance exactly, clipped at its own bounds: no level
+    quantization, no write noise, no step spread (:mod:`memtwin.crossbar.exact`). This is how AIHWKIT
+    writes weights onto a pulsed-device tile (``set_weights`` / ``convert_to_analog``), which the paper's
+    simulation used.
+
+  ``program_verify=True`` (an older form) still means ``write="verify"``, with a DeprecationWarning.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields
 from typing import Any
 
 from memtwin.crossbar.converters import Adc, Dac, IdealAdc, IdealDac, adc_for, dac_for, half_codes
-from memtwin.validation import check_keys, flag, integer, number
+from memtwin.validation import check_keys, choice, fail, flag, integer, number
 
 #: Largest converter resolution accepted: codes must stay exactly representable in float32 sums.
 MAX_BITS = 24
+#: The write models (module docstring); the first is the default.
+WRITES: tuple[str, ...] = ("open-loop", "verify", "exact")
+#: Each write model in a few words, for the lines and captions that say which one a number assumes.
+WRITE_MEANINGS = {
+    "open-loop": "a pulse count per weight, as the paper's text describes",
+    "verify": "program-and-verify, each device rewritten until it reads near its target",
+    "exact": "every device holds its target, clipped at its own bounds, as AIHWKIT writes a pulsed tile",
+}
 
 
 @dataclass(frozen=True)
@@ -64,9 +82,11 @@ class Periphery:
     read_voltage_V: float = 0.1
     drift_compensation: bool = True
     column_calibration: bool = False
-    program_verify: bool = False
+    write: str = "open-loop"
     verify_tolerance_steps: float = 0.5
     verify_attempts: int = 5
+    #: Deprecated spelling of ``write="verify"``; folded into ``write`` and reset to None on construction.
+    program_verify: bool | None = None
 
     def __post_init__(self) -> None:
         # Checked, not converted: a periphery is written back (results, TOML) as it was given.
@@ -84,10 +104,36 @@ class Periphery:
         if self.ir_drop_g_max_S is not None:
             number("ir_drop_g_max_S", self.ir_drop_g_max_S, gt=0, note="S, or None")
         number("read_voltage_V", self.read_voltage_V, gt=0, note="V")
-        for name in ("drift_compensation", "column_calibration", "program_verify"):
+        for name in ("drift_compensation", "column_calibration"):
             flag(name, getattr(self, name))
+        self._fold_program_verify()
+        choice("write", self.write, WRITES)
         number("verify_tolerance_steps", self.verify_tolerance_steps, gt=0, note="nominal steps")
         integer("verify_attempts", self.verify_attempts, ge=1)
+
+    def _fold_program_verify(self) -> None:
+        """The older ``program_verify`` flag, said as a write model (then forgotten, so that ``replace``
+        of ``write`` alone is not overruled by it)."""
+        if self.program_verify is None:
+            return
+        verify = flag("program_verify", self.program_verify)
+        warnings.warn(
+            "Periphery(program_verify=...) is deprecated; use write='verify' or write='open-loop'",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        if verify and self.write == "exact":
+            fail("program_verify", verify, "contradicts write='exact'; give write alone")
+        if verify:
+            object.__setattr__(self, "write", "verify")
+        elif self.write == "verify":
+            object.__setattr__(self, "write", "open-loop")
+        object.__setattr__(self, "program_verify", None)
+
+    @property
+    def verified(self) -> bool:
+        """Whether devices are written by program-and-verify."""
+        return self.write == "verify"
 
     @classmethod
     def ideal(cls) -> Periphery:

@@ -116,7 +116,7 @@ class Prepared:
         times_s: Sequence[float] | None = None,
         seed: int | None = None,
         parameter: str | None = None,
-        value: float | None = None,
+        value: float | str | None = None,
         labels: Mapping[str, Any] | None = None,
         tag: str = "",
         hwat_device: DeviceModel | None = None,
@@ -158,6 +158,7 @@ class Prepared:
         return {
             "analysis": self.kind,
             "task": cfg.task,
+            "write": cfg.periphery.write,
             "digital_accuracy": self.digital_accuracy,
             "network": {"weights": weights, "devices": 2 * weights},
             "data": self.session.data.describe(),

@@ -47,7 +47,7 @@ class SweepConfig:
     redraws every device around its target at t > 0, which would hide programming errors."""
 
     parameter: str
-    values: tuple[float, ...]
+    values: tuple[float | str, ...]
     time_s: float = 0.0
     hwat: str = "per_value"
 
@@ -55,7 +55,8 @@ class SweepConfig:
         check.text("sweep.parameter", self.parameter)
         if not self.values:
             check.fail("sweep.values", list(self.values), "give at least one value")
-        check.numbers("sweep.values", tuple(self.values))
+        if not all(isinstance(v, str) and v for v in self.values):  # names, for a knob like `write`
+            check.numbers("sweep.values", tuple(self.values))
         check.number("sweep.time_s", self.time_s, ge=0, note="s")
         check.choice("sweep.hwat", self.hwat, SWEEP_HWAT)
 
@@ -173,7 +174,7 @@ class ExperimentConfig:
                 raise ConfigError(hint)
             kwargs["sweep"] = SweepConfig(
                 parameter=str(sweep["parameter"]),
-                values=tuple(float(v) for v in sweep["values"]),
+                values=tuple(v if isinstance(v, str) else float(v) for v in sweep["values"]),
                 time_s=float(sweep.get("time_s", 0.0)),
                 hwat=str(sweep.get("hwat", "per_value")),
             )

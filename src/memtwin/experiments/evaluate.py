@@ -75,7 +75,7 @@ class AnalogRow:
     time_s: float
     accuracies: tuple[float, ...]
     parameter: str | None = None
-    value: float | None = None
+    value: float | str | None = None
 
     @property
     def accuracy_mean(self) -> float:
@@ -240,7 +240,7 @@ def evaluate_protocol(
     times_s: tuple[float, ...] | None = None,
     tag: str = "",
     parameter: str | None = None,
-    value: float | None = None,
+    value: float | str | None = None,
     hwat_on_nominal: bool = False,
 ) -> list[AnalogRow]:
     """Modes × variants × times for one device/periphery; rows carry ``parameter``/``value`` in sweeps.
@@ -301,7 +301,7 @@ class EvalJob:
     seed: int
     tag: str = ""
     parameter: str | None = None
-    value: float | None = None
+    value: float | str | None = None
     labels: Mapping[str, Any] = field(default_factory=dict)
     hwat_device_toml: str | None = None
     hwat_dir: str = ""

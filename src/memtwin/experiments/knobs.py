@@ -9,7 +9,8 @@ tolerance search, the ablation and the comparison all look their knobs up here (
   ``d2d_bounds``, ``d2d_offset``, ``read_noise_rel``, ``sigma_scale`` (every level's cycle-to-cycle
   sigma times the value), ``levels`` (that many levels along the device's own level curve),
   ``linear_levels`` (that many levels evenly spaced over the same range), every
-  :class:`~memtwin.crossbar.periphery.Periphery` field (``adc_bits``, ``wire_resistance_ohm`` …), and
+  :class:`~memtwin.crossbar.periphery.Periphery` field (``adc_bits``, ``wire_resistance_ohm`` …), ``write``
+  (the write model by name: ``open-loop``, ``verify``, ``exact``), and
   ``nonlinearity``, ``stuck_at``, ``drift``, which can only be switched off;
 * old names (``device.d2d``, ``periphery.adc_bits``, tolerance's ``sigma``, …) still work, with a
   :class:`DeprecationWarning` naming the new one;
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from memtwin.crossbar.periphery import Periphery
+from memtwin.crossbar.periphery import WRITES, Periphery
 from memtwin.devices import DeviceModel, ModeLevels
 from memtwin.devices.drift import build_drift
 from memtwin.devices.literature import NONIDEALITIES as REPORTED_NONIDEALITIES
@@ -95,7 +96,7 @@ class Knob:
     label: str
     unit: str
     read: Callable[[DeviceModel, Periphery], Any]
-    set: Callable[[DeviceModel, Periphery, float], Pair] | None
+    set: Callable[[DeviceModel, Periphery, Any], Pair] | None
     off: Callable[[DeviceModel, Periphery], Pair] | None = None
     present: Callable[[DeviceModel, Periphery], bool] | None = None
     effect: str | None = None
@@ -104,8 +105,9 @@ class Knob:
     aliases: tuple[str, ...] = ()
     search: Search | None = None
 
-    def apply(self, device: DeviceModel, periphery: Periphery, value: float) -> Pair:
-        """``device`` and ``periphery`` with this knob set to ``value``."""
+    def apply(self, device: DeviceModel, periphery: Periphery, value: float | str) -> Pair:
+        """``device`` and ``periphery`` with this knob set to ``value`` (a number; a name for a knob with
+        named settings such as ``write``)."""
         if self.set is None:
             raise ConfigError(f"{self.name} has no value to set; it can only be switched off")
         return self.set(device, periphery, value)
@@ -280,7 +282,8 @@ def _periphery_setter(name: str) -> Callable[[DeviceModel, Periphery, float], Pa
         if isinstance(current, bool):  # on/off settings take 0 / 1
             if value not in (0, 1):
                 raise ConfigError(f"{name} is on/off: sweep it over 0 and 1, got {value!r}")
-            return device, replace(periphery, **{name: bool(value)})
+            switched: dict[str, Any] = {name: bool(value)}
+            return device, replace(periphery, **switched)
         integer = isinstance(current, int) or name in _INTEGER_FIELDS
         cast: Any = int(round(value)) if integer else value
         return device, replace(periphery, **{name: cast})
@@ -311,9 +314,38 @@ def _periphery_knob(name: str) -> Knob:
     )  # fmt: skip
 
 
+def _set_write(device: DeviceModel, periphery: Periphery, value: float | str) -> Pair:
+    """A write model by name; 0 / 1 as the older ``program_verify`` switch took them (open loop / verify)."""
+    if isinstance(value, str):
+        if value not in WRITES:
+            raise ConfigError(f"write must be one of {', '.join(WRITES)}, got {value!r}")
+        return device, replace(periphery, write=value)
+    if value not in (0, 1):
+        raise ConfigError(f"write takes {', '.join(WRITES)} (or 0 / 1 for open-loop / verify), got {value!r}")
+    return device, replace(periphery, write="verify" if value else "open-loop")
+
+
+def _write_knob() -> Knob:
+    return Knob(
+        "write", "write model", "", lambda device, periphery: periphery.write, _set_write,
+        aliases=("periphery.write", "program_verify", "periphery.program_verify"),
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------- the catalogue
+#: Periphery fields that are not knobs of their own (``write`` is one, with named settings).
+_NOT_PERIPHERY_KNOBS = ("write", "program_verify")
 KNOBS: dict[str, Knob] = {
-    k.name: k for k in (*_device_knobs(), *(_periphery_knob(f.name) for f in dataclasses.fields(Periphery)))
+    k.name: k
+    for k in (
+        *_device_knobs(),
+        *(
+            _periphery_knob(f.name)
+            for f in dataclasses.fields(Periphery)
+            if f.name not in _NOT_PERIPHERY_KNOBS
+        ),
+        _write_knob(),
+    )
 }
 _ALIASES: dict[str, str] = {alias: k.name for k in KNOBS.values() for alias in k.aliases}
 #: The effects (non-idealities) the ablation switches off, in its order, and their knobs: the names of
@@ -346,7 +378,7 @@ def parameter_names() -> list[str]:
     return [name for name, k in KNOBS.items() if k.set is not None]
 
 
-def apply_parameter(device: DeviceModel, periphery: Periphery, parameter: str, value: float) -> Pair:
+def apply_parameter(device: DeviceModel, periphery: Periphery, parameter: str, value: float | str) -> Pair:
     """The device and periphery with ``parameter`` set to ``value``."""
     found = knob(parameter)
     if found.set is None:

@@ -80,6 +80,7 @@ class Evaluation(Analysis):
         results: dict[str, Any] = {
             "task": cfg.task,
             "device": session.device.name,
+            "write": cfg.periphery.write,
             "digital_accuracy": prepared.digital_accuracy,
             "analog": rows,
             "network": {"weights": weights, "devices": 2 * weights},
@@ -134,7 +135,7 @@ class Sweep(Evaluation):
         jobs = []
         for value in sweep.values:
             swept_device, periphery = self.knob.apply(device, cfg.periphery, value)
-            at = f"{sweep.parameter}={value:g}"
+            at = f"{sweep.parameter}={value if isinstance(value, str) else format(value, 'g')}"
             jobs += [
                 prepared.job(
                     f"{at}-{mode}-{variant}", swept_device, periphery, modes=(mode,), variants=(variant,),
@@ -150,6 +151,8 @@ class Sweep(Evaluation):
         summary = super().summarize(prepared, evaluations)
         sweep = self.config.sweep
         assert sweep is not None
+        if self.knob is not None and self.knob.name == "write":
+            summary.results["write"] = "swept"
         summary.results["sweep"] = {
             "parameter": sweep.parameter,
             "values": list(sweep.values),

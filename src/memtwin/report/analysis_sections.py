@@ -12,7 +12,13 @@ from memtwin.report.doc import Block, Card, Collapsed, Figure, Section, Table
 from memtwin.report.rows import figure_section, list_of, long_table
 from memtwin.report.tables import ablation_blocks, analysis_kind, comparison_blocks, tolerance_blocks, when
 
-__all__ = ["ANALYSES_WITH_SECTION", "analysis_cards", "analysis_section", "comparison_section"]
+__all__ = [
+    "ANALYSES_WITH_SECTION",
+    "analysis_cards",
+    "analysis_section",
+    "comparison_section",
+    "write_model_section",
+]
 
 #: Analyses whose rows are shown in their own section rather than under "Inference accuracy".
 ANALYSES_WITH_SECTION = ("ablate", "tolerance")
@@ -31,6 +37,33 @@ def comparison_section(results: Mapping[str, Any], figures: Sequence[Figure]) ->
     if not rows:
         return figure_section("comparison", "Comparison with other devices", figures)
     return Section("comparison", "Comparison with other devices", [_devices_table(rows), *figures])
+
+
+def write_model_section(results: Mapping[str, Any]) -> Section | None:
+    """The device under every write model, side by side (the ``writes`` summary ``memtwin assess`` adds)."""
+    rows = [r for r in list_of(results.get("writes")) if isinstance(r, Mapping)]
+    if not rows:
+        return None
+    modes = list(dict.fromkeys(str(r.get("mode")) for r in rows))
+    writes = list(dict.fromkeys(str(r.get("write")) for r in rows))
+    cells = {(str(r.get("write")), str(r.get("mode"))): r for r in rows}
+    body = []
+    for write in writes:
+        line = [write]
+        for mode in modes:
+            r = cells.get((write, mode), {})
+            mean, std = r.get("accuracy_mean"), r.get("accuracy_std")
+            loss = fmt.loss_points(results.get("digital_accuracy"), mean)
+            line.append(f"{fmt.mean_std_percent(mean, std)} ({loss} pt)")
+        body.append(tuple(line))
+    caption = (
+        "HWAT + compensation, just programmed, the same networks programmed under each write model "
+        "(loss vs digital in points)"
+    )
+    table = Table(
+        header=("write", *modes), rows=tuple(body), caption=caption, align=("l",) + ("r",) * len(modes)
+    )
+    return Section("write-model", "Write model", [table])
 
 
 def _devices_table(rows: Sequence[Mapping[str, Any]]) -> Table:

@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from memtwin.crossbar.periphery import WRITE_MEANINGS
 from memtwin.report import fmt
 from memtwin.report.analysis_sections import (
     ANALYSES_WITH_SECTION,
     analysis_cards,
     analysis_section,
     comparison_section,
+    write_model_section,
 )
 from memtwin.report.device_sections import characterization_section, chosen_device, device_section
 from memtwin.report.doc import Block, Card, Cards, Collapsed, Figure, Paragraph, Report, Section, Table
@@ -75,6 +77,7 @@ def build_report(run: RunContents) -> Report:
         lambda: _accuracy(run, results, plain, figures.get(ACCURACY, []), [] if own_section else omitted),
         lambda: figure_section("training", "Training", figures.get(TRAINING, [])),
         lambda: _sweep(results, swept, figures.get(SWEEP, [])),
+        lambda: write_model_section(results),
         lambda: comparison_section(results, figures.get(COMPARISON, [])),
         lambda: analysis_section(results, analog, figures.get(ABLATION, []) + figures.get(TOLERANCE, [])),
         lambda: figure_section("other-figures", "Other figures", figures.get(OTHER, [])),
@@ -266,13 +269,19 @@ def _accuracy(
     else:
         blocks.append(Paragraph("No digital accuracy in the results: losses are not shown.", "note"))
     blocks.append(Paragraph(VARIANT_LEGEND, "note"))
+    write = results.get("write")
+    if write in WRITE_MEANINGS:
+        blocks.append(Paragraph(f"Weights written {write}: {WRITE_MEANINGS[write]}.", "note"))
     by_time = pivot(
         rows, "time_s", group_keys(rows), accuracy_cell(digital), fmt.duration, "time after programming"
     )
     long = long_table(rows, digital, (), "every condition, with each repetition's accuracy")
     if by_time is not None:
         header, body = by_time
-        blocks.append(Table(header=header, rows=body, caption="test accuracy against time after programming"))
+        under = f", weights written {write}" if isinstance(write, str) else ""
+        blocks.append(
+            Table(header=header, rows=body, caption=f"test accuracy against time after programming{under}")
+        )
         blocks.append(Collapsed("All conditions and repetitions", (long,)))
     else:
         blocks.append(long)
@@ -314,7 +323,9 @@ def _sweep(
         else:
             blocks.append(long)
     blocks += figures
-    return Section("sweep", "Parameter sweep", blocks)
+    # A sweep of the write model is the report's "write model" section: the writes side by side.
+    title = "Write model" if set(by_param) == {"write"} else "Parameter sweep"
+    return Section("sweep", title, blocks)
 
 
 def _value_label(parameter: str) -> Callable[[Any], str]:

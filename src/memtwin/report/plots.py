@@ -125,7 +125,7 @@ def plot_repetitions(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
     ax.set_title(
         f"{results['task']} on {results['device']}: {rows[0]['repetitions']} repetitions, "
-        f"t = {time_label(t0)}",
+        f"t = {time_label(t0)}{write_note(results)}",
         fontsize=11,
     )
     ax.legend(fontsize=9)
@@ -149,11 +149,17 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.minorticks_off()
         ax.set_xlabel("Time after programming", fontsize=11)
         ax.set_ylabel("Test accuracy (%)", fontsize=11)
-        ax.set_title(f"{results['task']}, {mode}: drift", fontsize=11)
+        ax.set_title(f"{results['task']}, {mode}: drift{write_note(results)}", fontsize=11)
         ax.legend(fontsize=9)
         _style(ax)
         paths += save_figure(fig, out_dir, f"accuracy_vs_time_{mode}", dpi=EVALUATION_DPI)
     return paths
+
+
+def write_note(results: dict[str, Any]) -> str:
+    """``", open-loop write"``: the write model a figure's accuracies assume (nothing for older runs)."""
+    write = results.get("write")
+    return f", {write} write" if isinstance(write, str) and write != "swept" else ""
 
 
 def plot_sweep(results: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -174,7 +180,7 @@ def plot_sweep(results: dict[str, Any], out_dir: Path) -> list[Path]:
     ax.set_ylabel("Test accuracy (%)", fontsize=11)
     t = rows[0]["time_s"]
     when = "just programmed" if t == 0 else f"{time_label(t)} after programming"
-    ax.set_title(f"{results['task']} on {results['device']}: sweep, {when}", fontsize=11)
+    ax.set_title(f"{results['task']} on {results['device']}: sweep, {when}{write_note(results)}", fontsize=11)
     ax.legend(fontsize=8)
     _style(ax)
     return save_figure(fig, out_dir, "sweep", dpi=EVALUATION_DPI)
