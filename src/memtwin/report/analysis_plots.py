@@ -9,7 +9,7 @@ from typing import Any
 
 from memtwin.experiments.compare import loss_of
 from memtwin.experiments.config import time_label
-from memtwin.report.plots import VARIANT_LABELS, plt, save_figure
+from memtwin.report.plots import VARIANT_LABELS, plt, save_figure, write_note
 from memtwin.report.tables import when
 
 __all__ = ["TASK_PANELS", "plot_ablation", "plot_compare", "plot_tolerance"]
@@ -120,7 +120,8 @@ def _plot_loss(results: dict[str, Any], out_dir: Path) -> list[Path]:
     fig.legend(handles=handles, fontsize=7, loc="outside lower center", ncol=min(3, len(handles)))
     panel = TASK_PANELS.get(results["task"], results["task"])
     fig.suptitle(
-        f"{panel}: same network and protocol for every device (digital {100 * results['digital_accuracy']:.2f} %)",
+        f"{panel}: same network and protocol for every device (digital {100 * results['digital_accuracy']:.2f} %)"
+        f"{write_note(results)}",
         fontsize=11,
     )
     return save_figure(fig, out_dir, "compare_loss")
@@ -211,7 +212,10 @@ def plot_ablation(results: dict[str, Any], out_dir: Path) -> list[Path]:
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].set_ylabel("accuracy (points); error bars ±2 SE")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(f"Ablation of {results['device']} on {results['task']} ({results['variant']})", fontsize=11)
+    fig.suptitle(
+        f"Ablation of {results['device']} on {results['task']} ({results['variant']}){write_note(results)}",
+        fontsize=11,
+    )
     return save_figure(fig, out_dir, "ablation")
 
 
@@ -240,7 +244,7 @@ def plot_tolerance(results: dict[str, Any], out_dir: Path) -> list[Path]:
             ax.set_xscale("log", base=2)
         ax.set_xlabel(f"{t['label']} ({t['unit']})")
         ax.set_ylabel("accuracy loss vs digital (points)")
-        ax.set_title(f"{results['device']}: {t['kind']} {t['label']}", fontsize=10)
+        ax.set_title(f"{results['device']}: {t['kind']} {t['label']}{write_note(results)}", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
         paths += save_figure(fig, out_dir, f"tolerance_{t['parameter']}")
