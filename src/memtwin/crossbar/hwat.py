@@ -21,10 +21,12 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
-from memtwin.crossbar.array import Effective, verify_draws, write_devices_with_slope, write_targets
+from memtwin.crossbar.array import Effective, verify_draws, write_devices_with_slope
 from memtwin.crossbar.calibration import fit_column_gains
 from memtwin.crossbar.config import AnalogConfig
-from memtwin.crossbar.programming import LevelTable, draw_devices, scale_draws
+from memtwin.crossbar.converters import as_number
+from memtwin.crossbar.mapping import weight_scale
+from memtwin.crossbar.programming import LevelTable, draw_devices
 from memtwin.crossbar.reference import ChipRead, LayerView, reference_forward
 
 
@@ -34,7 +36,7 @@ class _StraightThroughWeights(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, weight: Tensor, value: Tensor, jacobian: Tensor) -> Tensor:
         ctx.save_for_backward(jacobian)
-        return value.clone()
+        return value.view_as(value)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None, None]:
@@ -75,34 +77,90 @@ def hwat_weights(layer: TrainingLayer, generator: torch.Generator) -> tuple[Tens
     w = layer.weight_matrix()
     with torch.no_grad():
         wd = w.detach()
-        scale, pulses = write_targets(wd, table, config)
-        noise_draws = verify_draws(config.periphery)
+        signs = wd > 0, wd < 0
+        scale, pulses = _write_targets(wd, signs, table, config)
         draws = draw_devices(
             tuple(pulses.shape),
             variability,
             generator,
             wd.dtype,
             pair_shared_update=True,
-            noise_draws=noise_draws,
+            noise_draws=verify_draws(config.periphery),
+            widen=config.training.hwat_noise_scale,
         )
-        draws = scale_draws(draws, config.training.hwat_noise_scale)
         g, slope = write_devices_with_slope(pulses, table, variability, draws, config.periphery)
         effective = layer.array.effective(g[0][None], g[1][None])
-        jacobian = _weight_jacobian(wd, scale, table, slope, effective)
+        clips = config.mapping.weight_clip_sigma is not None
+        jacobian = _weight_jacobian(wd, signs, scale, table, slope, effective, clips)
     return _StraightThroughWeights.apply(w, effective.w_eff[0], jacobian)[None], effective.g_sq, scale
 
 
+def _write_targets(
+    w: Tensor, signs: tuple[Tensor, Tensor], table: LevelTable, config: AnalogConfig
+) -> tuple[Tensor, Tensor]:
+    """:func:`memtwin.crossbar.array.write_targets` — the weight scale and the (G⁺, G⁻) counts of
+    :func:`memtwin.crossbar.mapping.pulse_targets` — number for number, in fewer passes over the weights
+    (in place, and the pair split as a product with the sign masks ``signs`` = (w > 0, w < 0) instead of
+    ``torch.where``, which is slow on a CPU; the counts are ≥ 0, so ``n·1 = n`` and ``n·0 = +0`` are
+    exactly what it selects)."""
+    mapping = config.mapping
+    scale = weight_scale(w, mapping.weight_scaling, mapping.weight_clip_sigma)
+    n = w.abs().div_(scale[:, None]).clamp_(max=1.0).mul_(table.levels - 1)
+    if config.periphery.write != "exact":  # whole pulses (int32: the same counts, half the bytes)
+        n = n.round_().to(torch.int32)
+    pos, neg = signs
+    plus, minus = (pos, neg) if table.increasing else (neg, pos)
+    pulses = torch.empty((2, *n.shape), dtype=n.dtype, device=n.device)
+    torch.mul(n, as_number(plus, n.dtype), out=pulses[0])
+    torch.mul(n, as_number(minus, n.dtype), out=pulses[1])
+    return scale, pulses
+
+
+def _select(cond: Tensor, a: Tensor, b: Tensor | None = None) -> Tensor:
+    """``torch.where(cond, a, b)`` (``b`` None: +0.0) bit for bit. On a CPU by bit masks on the integer
+    view of the floats (``torch.where``'s CPU kernel is several times slower); elsewhere torch.where."""
+    if a.device.type != "cpu" or a.dtype not in _BITS or (b is not None and b.dtype != a.dtype):
+        other = torch.zeros((), dtype=a.dtype, device=a.device) if b is None else b
+        return torch.where(cond, a, other)
+    bits = _BITS[a.dtype]
+    mask = cond.to(bits).neg_()  # all ones where cond, else 0
+    out = torch.bitwise_and(a.view(bits), mask)
+    if b is not None:
+        out.bitwise_or_(torch.bitwise_and(b.view(bits), mask.bitwise_not_()))
+    return out.view(a.dtype)
+
+
+_BITS = {torch.float32: torch.int32, torch.float64: torch.int64}
+
+
 def _weight_jacobian(
-    w: Tensor, scale: Tensor, table: LevelTable, slope: Tensor, effective: Effective
+    w: Tensor,
+    signs: tuple[Tensor, Tensor],
+    scale: Tensor,
+    table: LevelTable,
+    slope: Tensor,
+    effective: Effective,
+    clips: bool = True,
 ) -> Tensor:
     """d w_eff / d w, elementwise: pulses per weight × the pulsed device's dG/dn × its IR-drop factor, with
-    the sign of the device in the pair (G⁻ counts negatively); zero beyond the clip."""
-    k = (table.levels - 1) / scale[:, None] * (w.abs() <= scale[:, None])
-    term_plus = effective.f_plus[0] * slope[0]
-    term_minus = -effective.f_minus[0] * slope[1]
-    pos_term, neg_term = (term_plus, term_minus) if table.increasing else (term_minus, term_plus)
-    zero = torch.zeros((), dtype=w.dtype, device=w.device)
-    return k * torch.where(w > 0, pos_term, torch.where(w < 0, -neg_term, zero))
+    the sign of the device in the pair (G⁻ counts negatively); zero beyond the clip.
+
+    That is ``k·where(w > 0, ±f⁺·s⁺, where(w < 0, ∓f⁻·s⁻, 0))`` (upper signs for a rising table) with
+    ``k = (L − 1)/scale·(|w| ≤ scale)``, the selections done by :func:`_select` and the negations
+    written out (−(−a·b) is a·b exactly). ``signs``: (w > 0, w < 0). ``clips`` False: the scale is the
+    largest |w| (no ``weight_clip_sigma``), so |w| ≤ scale holds everywhere (NaN weights have
+    ``inner = 0`` either way) and k is (L − 1)/scale."""
+    k = (table.levels - 1) / scale[:, None]
+    if clips:
+        k = k * as_number(w.abs() <= scale[:, None], scale.dtype)
+    plus = effective.f_plus[0] * slope[0]
+    minus = effective.f_minus[0] * slope[1]
+    if table.increasing:  # w > 0: f⁺·s⁺; w < 0: −(−f⁻·s⁻) = f⁻·s⁻
+        pos_term, neg_term = plus, minus
+    else:  # w > 0: −f⁻·s⁻; w < 0: −(f⁺·s⁺)
+        pos_term, neg_term = minus.neg_(), plus.neg_()
+    inner = _select(signs[0], pos_term, _select(signs[1], neg_term))
+    return inner.mul_(k)
 
 
 def hwat_forward(layer: TrainingLayer, x: Tensor) -> Tensor:

@@ -145,23 +145,31 @@ def transfer_exact(g_S: Tensor | np.ndarray, r_ohm: float) -> Tensor:
 # fast model
 # ----------------------------------------------------------------------------------------------------
 def line_drop_terms(g_S: Tensor, r_ohm: float) -> tuple[Tensor, Tensor]:
-    """First-order relative voltage losses (α word line, β bit line) of every cell; shapes (..., M, N)."""
+    """First-order relative voltage losses (α word line, β bit line) of every cell; shapes (..., M, N).
+
+    Every step is one operation of the formulas in the module docstring, on the temporaries in place
+    (operands commuted at most, which IEEE arithmetic rounds identically): hardware-aware training runs
+    this on every batch.
+    """
     m, n = g_S.shape[-2], g_S.shape[-1]
     k1 = torch.arange(1, n + 1, dtype=g_S.dtype, device=g_S.device)  # k + 1
     s0 = torch.cumsum(g_S, dim=-1)
     s1 = torch.cumsum(g_S * k1, dim=-1)
-    alpha = r_ohm * (s1 + k1 * (s0[..., -1:] - s0))
+    last = s0[..., -1:].clone()
+    # α = r·(s1 + (k + 1)·(s0[N−1] − s0))
+    alpha = torch.sub(last, s0, out=s0).mul_(k1).add_(s1).mul_(r_ohm)
     w = torch.arange(m, 0, -1, dtype=g_S.dtype, device=g_S.device)[:, None]  # M − i
-    below = torch.flip(torch.cumsum(torch.flip(g_S * w, dims=[-2]), dim=-2), dims=[-2])  # Σ_{i' >= i}
-    above = torch.cumsum(g_S, dim=-2) - g_S  # Σ_{i' < i}
-    beta = r_ohm * (below + w * above)
+    below = torch.flip(torch.flip(g_S * w, dims=[-2]).cumsum_(dim=-2), dims=[-2])  # Σ_{i' >= i}
+    above = torch.cumsum(g_S, dim=-2).sub_(g_S)  # Σ_{i' < i}
+    # β = r·(below + (M − i)·above)
+    beta = above.mul_(w).add_(below).mul_(r_ohm)
     return alpha, beta
 
 
 def ir_drop_factors(g_S: Tensor, r_ohm: float) -> Tensor:
     """Attenuation of every device by IR drop, 1/((1 + α)(1 + β)); multiply g by it."""
     alpha, beta = line_drop_terms(g_S, r_ohm)
-    return 1.0 / ((1.0 + alpha) * (1.0 + beta))
+    return alpha.add_(1.0).mul_(beta.add_(1.0)).reciprocal_()
 
 
 def pair_ir_drop_factors(g_plus_S: Tensor, g_minus_S: Tensor, r_ohm: float) -> tuple[Tensor, Tensor]:
@@ -170,9 +178,20 @@ def pair_ir_drop_factors(g_plus_S: Tensor, g_minus_S: Tensor, r_ohm: float) -> t
     ``g_plus_S``, ``g_minus_S``: (..., rows, cols) of one tile. Returns the factors for G⁺ and G⁻.
     """
     shape = g_plus_S.shape
-    inter = torch.stack((g_plus_S, g_minus_S), dim=-1).reshape(*shape[:-1], 2 * shape[-1])
-    f = ir_drop_factors(inter, r_ohm).reshape(*shape, 2)
+    inter = interleave_pairs(g_plus_S, g_minus_S)
+    f = ir_drop_factors(inter, r_ohm).view(*shape, 2)
     return f[..., 0], f[..., 1]
+
+
+def interleave_pairs(g_plus_S: Tensor, g_minus_S: Tensor) -> Tensor:
+    """(..., rows, cols) G⁺ and G⁻ as one (..., rows, 2·cols) tile, G⁺ of column j on bit line 2j and G⁻
+    on 2j + 1 (``torch.stack(..., dim=-1)``, written by two strided copies, which is faster on a CPU)."""
+    shape = torch.broadcast_shapes(g_plus_S.shape, g_minus_S.shape)
+    dtype = torch.promote_types(g_plus_S.dtype, g_minus_S.dtype)
+    inter = torch.empty((*shape, 2), dtype=dtype, device=g_plus_S.device)
+    inter[..., 0] = g_plus_S
+    inter[..., 1] = g_minus_S
+    return inter.view(*shape[:-1], 2 * shape[-1])
 
 
 def tiled_pair_ir_drop_factors(

@@ -92,15 +92,24 @@ class LevelTable:
         return 1.0 if self.increasing else -1.0
 
 
+def lookup(values: Tensor, index: Tensor) -> Tensor:
+    """``values[index]`` for a 1-D ``values`` and an integer ``index`` of any shape: the same numbers as
+    advanced indexing, by ``index_select`` (several times faster on a CPU, where this runs on every device
+    of every hardware-aware-training batch)."""
+    if index.dtype not in (torch.int64, torch.int32):
+        return values[index]
+    return values.index_select(0, index.reshape(-1)).view(index.shape)
+
+
 def level_delta(table: LevelTable, n: Tensor) -> Tensor:
-    """Nominal conductance change Δ_n after n pulses.
+    """Nominal conductance change Δ_n after n pulses (a new tensor).
 
     Integer ``n``: a table look-up. Floating ``n`` (hardware-aware training): linear interpolation between
     neighbouring levels, which equals the table at integer n and gives the local slope as gradient.
     """
     delta = table.delta_S
     if not torch.is_floating_point(n):
-        return delta[n]
+        return lookup(delta, n)
     if table.linear_step_S is not None:  # exact for linear tables, one multiply instead of a look-up
         return n * table.linear_step_S
     n0 = torch.floor(n.detach()).clamp(0, table.levels - 2)
@@ -115,7 +124,7 @@ def level_sigma(table: LevelTable, n: Tensor) -> Tensor | float:
     if table.uniform_sigma_S is not None:
         return table.uniform_sigma_S
     idx = n if not torch.is_floating_point(n) else torch.round(n.detach()).to(torch.int64)
-    return table.sigma_S[idx.clamp(0, table.levels - 1)]
+    return lookup(table.sigma_S, idx.clamp(0, table.levels - 1))
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,7 @@ def draw_devices(
     *,
     pair_shared_update: bool = False,
     noise_draws: int | None = None,
+    widen: float = 1.0,
 ) -> DeviceDraws:
     """Draw everything one programming needs for devices of ``shape``, on the generator's device.
 
@@ -147,20 +157,25 @@ def draw_devices(
 
     ``noise_draws``: one cycle-to-cycle draw per write, shape (noise_draws, *shape), for
     program-and-verify (:mod:`memtwin.crossbar.verify`); None: one draw of ``shape`` (open loop).
+
+    ``widen``: the same as ``scale_draws(draw_devices(...), widen)``, number for number, without the
+    copies (each draw is widened in place).
     """
     torch_device = generator.device
     pair_shape = (1, *shape[1:]) if pair_shared_update else shape
 
-    def normal(std: float, size: tuple[int, ...]) -> Tensor | None:
-        if std == 0:
-            return None
-        return torch.randn(size, generator=generator, device=torch_device, dtype=dtype) * std
+    def normal(std: float, size: tuple[int, ...]) -> Tensor:
+        # (ε·std)·widen, the rounding of scale_draws(ε * std, widen), in place
+        draw = torch.randn(size, generator=generator, device=torch_device, dtype=dtype)
+        if std != 1.0:
+            draw.mul_(std)
+        return draw.mul_(widen) if widen != 1.0 else draw
 
-    update = normal(variability.d2d_update, pair_shape)
-    bound = normal(variability.d2d_bounds, pair_shape)
-    offset = normal(variability.d2d_offset, shape)
+    update = normal(variability.d2d_update, pair_shape) if variability.d2d_update != 0 else None
+    bound = normal(variability.d2d_bounds, pair_shape) if variability.d2d_bounds != 0 else None
+    offset = normal(variability.d2d_offset, shape) if variability.d2d_offset != 0 else None
     noise_shape = shape if noise_draws is None else (noise_draws, *shape)
-    noise = torch.randn(noise_shape, generator=generator, device=torch_device, dtype=dtype)
+    noise = normal(1.0, noise_shape)
     stuck = None
     if variability.stuck_at_min_rate > 0 or variability.stuck_at_max_rate > 0:
         stuck = torch.rand(shape, generator=generator, device=torch_device, dtype=dtype)
@@ -247,7 +262,7 @@ def level_slope(table: LevelTable, n: Tensor) -> Tensor | float:
         return table.linear_step_S
     delta = table.delta_S
     n0 = n.clamp(0, table.levels - 2)
-    return delta[n0 + 1] - delta[n0]
+    return lookup(delta, n0 + 1) - lookup(delta, n0)
 
 
 def program_conductances_with_slope(
@@ -257,7 +272,60 @@ def program_conductances_with_slope(
     device: the level slope times the device's update factor 1 + δ, and 0 where the device saturated at
     its bound, is stuck, or was clamped at 0 S. This is exactly the gradient autograd gives
     :func:`program_conductances` with a straight-through float ``n``; hardware-aware training uses it to
-    skip autograd on the weight side (one multiply in the backward pass instead of ~40 operations)."""
+    skip autograd on the weight side (one multiply in the backward pass instead of ~40 operations).
+
+    Hardware-aware training runs this on every device of every batch, so it works in place on its own
+    temporaries; every step is the operation of the plain formula (operands commuted at most, which
+    IEEE arithmetic rounds identically), so the numbers are the same bit for bit.
+    """
+    if not _fits(n, draws):  # draws of a larger shape than n (broadcast): the plain formula
+        return _program_with_slope_plain(n, table, variability, draws)
+    factor: Tensor | float = 1.0
+    if draws.update is not None:
+        factor = (1.0 + draws.update).clamp_(min=MIN_FACTOR)
+    # magnitude = Δ_n·(1 + δ)·d  (× 1 is exact, × −1 a negation), a new tensor of n's shape
+    magnitude = level_delta(table, n)
+    if draws.update is not None:
+        magnitude.mul_(factor)
+    if not table.increasing:
+        magnitude.neg_()
+    if draws.bound is None:
+        cap: Tensor | float = table.top_delta_S
+    else:
+        cap = (1.0 + draws.bound).clamp_(min=MIN_FACTOR).mul_(table.top_delta_S)
+    free = magnitude <= cap
+    # where(free, magnitude, cap) is min(magnitude, cap): all finite, cap > 0
+    g = magnitude.clamp_(max=cap) if isinstance(cap, float) else torch.minimum(magnitude, cap, out=magnitude)
+    if not table.increasing:
+        g.neg_()
+    g.add_(zero_state(table, draws.offset, g))
+    g.add_(programming_noise(level_sigma(table, n), draws.noise))
+    g = stuck_at(g, table, variability, draws.stuck_u)
+    # On a CPU, no device below 0 S (the common case; one reduction tells, and reading it costs no
+    # device synchronization): keep = free and the clamp is a no-op.
+    clamped = g.device.type != "cpu" or not (g.numel() == 0 or bool(g.amin() >= 0))
+    keep = free.logical_and_(g >= 0) if clamped else free
+    if draws.stuck_u is not None:
+        p_stuck = variability.stuck_at_min_rate + variability.stuck_at_max_rate
+        keep = keep.logical_and_(draws.stuck_u >= p_stuck)
+    step = level_slope(table, n) * factor
+    # × keep as the product promotes it (1/0 in step's dtype, the default one for a Python float)
+    dtype = step.dtype if isinstance(step, Tensor) else torch.get_default_dtype()
+    slope = step * keep.view(torch.uint8).to(dtype)
+    return (g.clamp_(min=0.0) if clamped else g), slope
+
+
+def _fits(n: Tensor, draws: DeviceDraws) -> bool:
+    """Whether every draw broadcasts to ``n``'s shape (the in-place steps write tensors of that shape)."""
+    shape = tuple(n.shape)
+    parts = (draws.update, draws.bound, draws.offset, draws.noise, draws.stuck_u)
+    return all(t is None or torch.broadcast_shapes(tuple(t.shape), shape) == shape for t in parts)
+
+
+def _program_with_slope_plain(
+    n: Tensor, table: LevelTable, variability: Variability, draws: DeviceDraws
+) -> tuple[Tensor, Tensor]:
+    """:func:`program_conductances_with_slope` step by step, without in-place operations."""
     delta = level_delta(table, n)
     factor: Tensor | float = 1.0
     if draws.update is not None:
