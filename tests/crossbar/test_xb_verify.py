@@ -8,7 +8,7 @@ import pytest
 import torch
 from xb_helpers import gen, make_device
 
-from memtwin.crossbar import AnalogConfig, AnalogLinear, Periphery
+from memtwin.crossbar import AnalogConfig, AnalogLinear, Periphery, convert
 from memtwin.crossbar.hwat import hwat_weights
 from memtwin.crossbar.programming import DeviceDraws, LevelTable, draw_devices, program_conductances
 from memtwin.crossbar.verify import (
@@ -194,3 +194,20 @@ def test_program_verify_is_sweepable_as_zero_or_one(noisy_device) -> None:
     with pytest.warns(DeprecationWarning):
         _, periphery = apply_parameter(noisy_device, periphery, "program_verify", 0.0)
     assert periphery.write == "open-loop"
+
+
+def test_hwat_under_verify_on_a_curved_table_with_pair_shared_spreads() -> None:
+    """Hardware-aware training draws the device spreads once per pair; on a non-linear table the verify
+    controller's candidate responses must still broadcast over both devices of the pair (this crashed)."""
+    from memtwin.crossbar.seeding import make_generator
+    from memtwin.devices import preset
+
+    device = preset("ag-asi-neurosim")
+    assert LevelTable.from_mode(device.mode("potentiation")).linear_step_S is None  # a curved table
+    lin = torch.nn.Linear(10, 4)
+    model = convert(lin, device, replace(Periphery.ideal(), write="verify"), mode="potentiation").train()
+    layer = next(layer for _, layer in model.analog_layers())
+    w_eff, _, _ = hwat_weights(layer, make_generator("cpu", 1))
+    assert w_eff.shape == (1, 4, 10) and torch.isfinite(w_eff).all()
+    w_eff.sum().backward()
+    assert layer.weight.grad is not None and torch.isfinite(layer.weight.grad).all()

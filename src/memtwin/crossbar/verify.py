@@ -91,8 +91,10 @@ def nearest_response(
     mags = extended_delta_magnitudes(table, budget)  # (K,)
     factor_t = torch.as_tensor(factor, dtype=needed.dtype, device=needed.device)
     candidates = torch.minimum(mags * factor_t[..., None], cap_t[..., None])  # (…, K)
-    best = (candidates - needed[..., None]).abs().argmin(dim=-1, keepdim=True)
-    return candidates.gather(-1, best.expand(*candidates.shape[:-1], 1)).squeeze(-1)
+    # the device spreads may be drawn once per pair (shape (1, …)) while both devices have targets (2, …)
+    distance = candidates - needed[..., None]
+    best = distance.abs().argmin(dim=-1, keepdim=True)
+    return candidates.expand(distance.shape).gather(-1, best).squeeze(-1)
 
 
 def verify_writes(
