@@ -83,6 +83,7 @@ def test_periphery_converters_ir_drop_and_tiles() -> None:
     assert paper["FORWARD_FIELDS"]["ir_drop_g_ratio"] == pytest.approx(1 / (0.35 * 5e-6))
     assert paper["MAPPING_FIELDS"] == {
         "weight_scaling_omega": 1.0,
+        "weight_scaling_columnwise": True,
         "max_input_size": 512,
         "max_output_size": 512,
     }

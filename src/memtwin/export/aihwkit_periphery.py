@@ -65,6 +65,9 @@ def mapping_fields(periphery: Periphery) -> tuple[Setting, ...]:
     """``rpu_config.mapping`` fields: weight scaling onto the device range and the tile size."""
     return (
         Setting("weight_scaling_omega", 1.0, "the largest |weight| maps to the device's full range"),
+        Setting(
+            "weight_scaling_columnwise", True, "one weight scale per column, as memtwin's default mapping"
+        ),
         _tile_setting("max_input_size", periphery.tile_rows, "rows (inputs)"),
         _tile_setting("max_output_size", periphery.tile_cols, "columns (outputs)"),
     )
@@ -84,8 +87,6 @@ def periphery_limits(periphery: Periphery) -> tuple[str, ...]:
         "outputs at out_bound, retrying with smaller inputs (bound management ITERATIVE)",
         "weight 0: memtwin maps it to the bottom of the device's range (every cell carries current, which "
         "IR drop sees); AIHWKIT maps it to 0 S",
-        "memtwin scales weights per column by default (weight_scaling 'column'); set "
-        "mapping.weight_scaling_columnwise = True to match",
     ]
     if periphery.output_noise_rel:
         out.append(f"output_noise_rel = {periphery.output_noise_rel:g} (relative to the calibrated range)")
