@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
-from memtwin.atomic import write_text_atomic
+from memtwin.cli.output import emit_text
 from memtwin.devices import DeviceModel, list_presets, preset
 from memtwin.experiments.devices import resolve_device
 from memtwin.siformat import si
@@ -180,12 +180,7 @@ def show(name: Name, toml: TomlFlag = False, out: TomlOut = None, as_json: ShowJ
 
 
 def _export_toml(device: DeviceModel, out: Path | None) -> None:
-    text = device.to_toml_str()
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    write_text_atomic(out, text)
-    typer.echo(str(out))
+    emit_text(device.to_toml_str(), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,8 +9,8 @@ from typing import Annotated, TypeAlias
 
 import typer
 
-from memtwin.atomic import write_text_atomic
 from memtwin.cli.options import DEVICE_HELP, D2d, Drift, parse_d2d, parse_periphery
+from memtwin.cli.output import emit_text
 from memtwin.errors import ConfigError
 from memtwin.experiments.devices import resolve_device
 from memtwin.export import AIHWKIT_KINDS, aihwkit_module
@@ -50,12 +50,7 @@ def aihwkit(
     if kind not in AIHWKIT_KINDS:
         raise ConfigError(f"--kind must be one of {', '.join(AIHWKIT_KINDS)}, got {kind!r}")
     model = resolve_device(device, d2d=parse_d2d(d2d), drift=drift)
-    text = aihwkit_module(model, parse_periphery(periphery), kind)
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    write_text_atomic(out, text)
-    typer.echo(str(out))
+    emit_text(aihwkit_module(model, parse_periphery(periphery), kind), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from memtwin.atomic import write_text_atomic
 from memtwin.cli.options import RunFlags
 from memtwin.crossbar.periphery import WRITE_MEANINGS
 from memtwin.devices import MODES
@@ -40,6 +41,15 @@ def announce(config: ExperimentConfig, run: RunFlags) -> None:
     """The first line of a run's output: which write model its accuracies assume."""
     if run.progress:
         Console(stderr=True, highlight=False).print(write_line(config))
+
+
+def emit_text(text: str, out: Path | None) -> None:
+    """``text`` to standard output, or written atomically to ``out`` (then the path is printed)."""
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    write_text_atomic(out, text)
+    typer.echo(str(out))
 
 
 def emit(results: dict[str, Any], out: Path, run: RunFlags, printer: Printer, footer: str = "") -> None:
