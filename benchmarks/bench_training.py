@@ -16,7 +16,9 @@ Digital and HWAT steps alternate, so both see the same machine load; after warm-
 calibrate the training DAC range) each is timed ``--steps`` times and the best (least disturbed) and
 median step are reported, and their ratio. The MNIST epoch estimate is the median step × the steps of one
 epoch of 60 000 images (data loading left out). Run:
-``python benchmarks/bench_training.py [--quick] [--threads N] [--torch-device cpu|cuda]``.
+``python benchmarks/bench_training.py [--quick] [--threads N] [--torch-device cpu|cuda] [--data-dir MNIST]``;
+with ``--data-dir`` it also times one in-situ training epoch against a digital one on MNIST itself
+(``bench_insitu.py``).
 """
 
 from __future__ import annotations
@@ -157,7 +159,10 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--torch-device", default="cpu", help="cpu, cuda, cuda:1, …")
-    parser.add_argument("--only", choices=("mnist", "cifar10"), default=None)
+    parser.add_argument("--only", choices=("mnist", "cifar10", "in-situ"), default=None)
+    parser.add_argument(
+        "--data-dir", default=None, help="MNIST folder: also time in-situ training epochs (bench_insitu.py)"
+    )
     parser.add_argument(
         "--writes",
         default=None,
@@ -181,6 +186,10 @@ def main() -> None:
         bench_task("mnist", device, writes, steps, 3, torch_device)
     if args.only in (None, "cifar10"):
         bench_task("cifar10", device, writes, cifar_steps, 1, torch_device)
+    if args.data_dir and args.only in (None, "in-situ"):
+        from bench_insitu import bench_in_situ  # the benchmarks folder is the script's own
+
+        bench_in_situ(args.data_dir)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,7 @@
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    # The suite shares 2 cores; one torch thread keeps timings stable.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+def _analyses_on_one_thread(one_thread):
+    """The analyses train and evaluate whole protocols: one torch thread each (tests/conftest.py)."""
+    return one_thread

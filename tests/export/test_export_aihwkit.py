@@ -42,7 +42,8 @@ def test_memtwin_never_imports_aihwkit() -> None:
 
 
 def test_pulsed_values_of_a_linear_device_by_hand() -> None:
-    """span = 20 - 10 µS; Δp = 2 µS, Δd = 1.6 µS; σ/Δ = 0.5/2 and 0.4/1.6."""
+    """span = 20 - 10 µS; Δp = 2 µS, Δd = 1.6 µS; σ/Δ = 0.5/2 and 0.4/1.6, written by 5 pulses: per
+    pulse σ/Δ/√5."""
     namespace = load_module(aihwkit_module(linear_device()))
     fields = namespace["DEVICE_FIELDS"]
     assert namespace["DEVICE_CLASS"] == "ConstantStepDevice"
@@ -50,7 +51,7 @@ def test_pulsed_values_of_a_linear_device_by_hand() -> None:
     assert fields["up_down"] == pytest.approx(1.0 - 1.6 / 2.0)
     # AIHWKIT's steps: up = dw_min·(1 + min(up_down, 0)), down = dw_min·(1 - max(up_down, 0)).
     assert fields["dw_min"] * (1 - fields["up_down"]) == pytest.approx(1.6 / 10.0)
-    assert fields["dw_min_std"] == pytest.approx(0.25)
+    assert fields["dw_min_std"] == pytest.approx(0.25 / 5**0.5)
     assert (fields["dw_min_dtod"], fields["w_max_dtod"], fields["w_min_dtod"]) == (0.2, 0.1, 0.1)
     assert (fields["w_min"], fields["w_max"], fields["up_down_dtod"]) == (-1.0, 1.0, 0.0)
     assert fields["dw_min_dtod_log_normal"] is False
@@ -67,14 +68,16 @@ def test_depression_larger_than_potentiation_gives_a_negative_up_down() -> None:
 
 
 def test_non_linear_levels_give_a_piecewise_device_by_hand() -> None:
-    """7 nodes at |w| = 1, 2/3, 1/3, 0, ... → the moving device at 7, 5, 3, 1, ... µS; potentiation steps
-    1, 2, 3 µS sit at 1.5, 3, 5.5 µS, depression steps 1, 2, 3 µS at 6.5, 5, 2.5 µS; mean step 2 µS."""
+    """7 nodes at w = -1, -2/3, -1/3, 0, 1/3, 2/3, 1 → the moving device at 7, 5, 3, 1, 3, 5, 7 µS;
+    potentiation steps 1, 2, 3 µS sit at 1.5, 3, 5.5 µS, depression steps 1, 2, 3 µS at 6.5, 5, 2.5 µS;
+    mean step 2 µS. Up: depression of G⁻ where w < 0 (at 7, 5, 3 µS: 1, 2, 2.8 µS), potentiation of G⁺
+    from w = 0 (at 1, 3, 5, 7 µS: 1, 2, 2.8, 3 µS); down mirrors it."""
     namespace = load_module(aihwkit_module(curved_device()))
     fields = namespace["DEVICE_FIELDS"]
     assert namespace["DEVICE_CLASS"] == "PiecewiseStepDevice"
     assert fields["dw_min"] == pytest.approx(2.0 / 6.0) and fields["up_down"] == pytest.approx(0.0)
-    assert fields["piecewise_up"] == pytest.approx([1.5, 1.4, 1.0, 0.5, 1.0, 1.4, 1.5])
-    assert fields["piecewise_down"] == pytest.approx([0.5, 1.0, 1.4, 1.5, 1.4, 1.0, 0.5])
+    assert fields["piecewise_up"] == pytest.approx([0.5, 1.0, 1.4, 0.5, 1.0, 1.4, 1.5])
+    assert fields["piecewise_down"] == pytest.approx([1.5, 1.4, 1.0, 0.5, 1.4, 1.0, 0.5])
 
 
 def test_periphery_converters_ir_drop_and_tiles() -> None:

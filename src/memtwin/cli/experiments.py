@@ -14,6 +14,7 @@ from memtwin.cli.output import announce, emit, print_evaluation
 from memtwin.experiments.config import ExperimentConfig, SweepConfig
 from memtwin.experiments.knobs import parameter_names
 from memtwin.experiments.run import run_experiment
+from memtwin.insitu.config import FOLLOW_WEIGHTS
 from memtwin.report import present_run
 
 Parameter: TypeAlias = Annotated[
@@ -56,6 +57,10 @@ RunOut: TypeAlias = Annotated[
 
 def _run(config: ExperimentConfig, out: Path, run: RunFlags) -> None:
     """Run ``config`` into ``out`` and print its results, as ``run`` asks."""
+    if "in_situ" in config.variants and run.from_run is not None and config.insitu.start == "random":
+        # fine-tune the trained network on the chip, each column's pairs spanning its weights (as inference)
+        start = replace(config.insitu, start="digital", weight_range=FOLLOW_WEIGHTS)
+        config = replace(config, insitu=start)
     announce(config, run)
     with run.open_executor() as executor:
         results: dict[str, Any] = run_experiment(

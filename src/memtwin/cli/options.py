@@ -27,8 +27,9 @@ import typer
 from memtwin.crossbar.periphery import WRITES
 from memtwin.crossbar.periphery import Periphery as PeripheryConfig
 from memtwin.errors import ConfigError
-from memtwin.experiments.config import ExperimentConfig
+from memtwin.experiments.config import TRAININGS, ExperimentConfig
 from memtwin.experiments.executors import EXECUTOR_KINDS, Executor, make_executor
+from memtwin.validation import choice
 
 TASK_HELP = "digits (bundled, offline), mnist (IDX files) or cifar10 (python batches)."
 DATA_HELP = "Folder with the dataset (default: $MEMTWIN_DATA_DIR, then ~/.cache/memtwin/data)."
@@ -134,7 +135,7 @@ Times: TypeAlias = Annotated[
 ]
 Modes: TypeAlias = Annotated[str | None, typer.Option(help="potentiation,depression (default both).")]
 Variants: TypeAlias = Annotated[
-    str | None, typer.Option(help="Comma-separated variants to evaluate: baseline, hwat_gdc.")
+    str | None, typer.Option(help="Comma-separated variants to evaluate: baseline, hwat_gdc, in_situ.")
 ]
 D2d: TypeAlias = Annotated[
     str | None,
@@ -158,6 +159,22 @@ Seed: TypeAlias = Annotated[int | None, typer.Option(help="Seed of the run.")]
 Periphery: TypeAlias = Annotated[str | None, typer.Option(help=PERIPHERY_HELP)]
 Write: TypeAlias = Annotated[str | None, typer.Option(help=WRITE_HELP)]
 Cpu: TypeAlias = Annotated[bool, typer.Option("--cpu", help="Stay on the CPU even when CUDA is available.")]
+Training: TypeAlias = Annotated[
+    str | None,
+    typer.Option(
+        help="offline (train digitally, program the chips: baseline and HWAT variants; the default) or "
+        "in-situ (train every chip in place by programming pulses, from random weights or, with "
+        "--from-run, from that run's digital network)."
+    ),
+]
+InsituEpochs: TypeAlias = Annotated[int | None, typer.Option(help="Epochs of in-situ training.")]
+Pulsing: TypeAlias = Annotated[
+    str | None,
+    typer.Option(
+        help="In-situ updates as stochastic pulse trains (AIHWKIT's analog SGD; the default) or "
+        "deterministic pulse counts."
+    ),
+]
 
 # Options of how a run is done and reported.
 FromRun: TypeAlias = Annotated[Path | None, typer.Option(help=FROM_RUN_HELP)]
@@ -202,6 +219,9 @@ class ExperimentFlags:
     seed: Seed = None
     periphery: Periphery = None
     write: Write = None
+    training: Training = None
+    insitu_epochs: InsituEpochs = None
+    pulsing: Pulsing = None
     cpu: Cpu = False
 
     def experiment_config(self) -> ExperimentConfig:
@@ -236,6 +256,11 @@ class ExperimentFlags:
         if self.write is not None:
             periphery = changes.get("periphery", base.periphery)
             changes["periphery"] = replace(periphery, write=parse_write(self.write))
+        if self.training is not None:
+            changes["variants"] = TRAININGS[choice("--training", self.training, tuple(TRAININGS))]
+        insitu: dict[str, Any] = {"epochs": self.insitu_epochs, "pulsing": self.pulsing}
+        if any(v is not None for v in insitu.values()):
+            changes["insitu"] = replace(base.insitu, **{k: v for k, v in insitu.items() if v is not None})
         if self.cpu:
             changes["device_kind"] = "cpu"
         return replace(base, **changes)

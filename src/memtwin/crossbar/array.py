@@ -134,6 +134,7 @@ class ProgrammedArray(nn.Module):
         for name in STATE:
             self.register_buffer(name, None, persistent=False)
         self.repetitions = 0
+        self.first_repetition = 0  # the stream index of repetition 0 (a chip loaded alone keeps its own)
         self.seed = 0
         self.t_s = 0.0
         self.drift_model: DriftLike | None = None
@@ -175,9 +176,30 @@ class ProgrammedArray(nn.Module):
         self.g_current = g
         self.w_scale = scale
         self.repetitions = repetitions
+        self.first_repetition = 0
         self.seed = seed
         self.t_s = 0.0
         self._refresh(programmed_weights=w, compensate=False)
+
+    @torch.no_grad()
+    def load(self, g: Tensor, w_scale: Tensor, seed: int, first_repetition: int = 0) -> None:
+        """Take conductances written elsewhere (chips trained in place) as the programmed state: ``g``
+        (R, 2, outputs, rows), ``w_scale`` the weight of a pair at the mode's top level per output. Drift
+        then moves each device around the state it was left in; the chips' streams are those of
+        repetitions ``first_repetition`` … + R − 1."""
+        table = self.table_like(g)
+        # continuous counts along the mode's straight line: the drift target is the state as trained
+        step = table.direction * table.top_delta_S / (table.levels - 1)
+        self.pulses = ((g - table.g0_S) / step).clamp(min=0.0)  # (R, 2, outputs, rows): each chip its own
+        self.g_programmed = g.contiguous()
+        self.g_current = self.g_programmed
+        self.w_scale = w_scale
+        self.repetitions = g.shape[0]
+        self.first_repetition = first_repetition
+        self.seed = seed
+        self.t_s = 0.0
+        weights = (g[0, 0] - g[0, 1]) * table.out_factor(w_scale).view(-1, 1)  # chip 0 for the column gains
+        self._refresh(programmed_weights=weights, compensate=False)
 
     @torch.no_grad()
     def drift_to(self, t_seconds: float, compensate: bool | None = None) -> None:
@@ -198,13 +220,18 @@ class ProgrammedArray(nn.Module):
         if self.drift_model is None:
             self.drift_model = build_drift(self.config.device.drift)
         table = self.table_like(self.g_programmed)
+        per_chip = self.pulses.dim() == self.g_programmed.dim()
         target = nominal_target(table, self.pulses)
         g_now = torch.empty_like(self.g_programmed)
         for r in range(self.repetitions):
-            gen = make_generator(self.g_programmed.device, DRIFT, self.seed, self.layer_index, r, time_key(t))
-            g_now[r] = self.drift_model.apply(
-                self.g_programmed[r], t, gen, table.g_max_S, g_min_S=table.g_min_S, g_target_S=target
+            stream = self.first_repetition + r
+            gen = make_generator(
+                self.g_programmed.device, DRIFT, self.seed, self.layer_index, stream, time_key(t)
             )
+            g_now[r] = self.drift_model.apply(
+                self.g_programmed[r], t, gen, table.g_max_S, g_min_S=table.g_min_S,
+                g_target_S=target[r] if per_chip else target,
+            )  # fmt: skip
         return g_now.clamp(min=0.0)
 
     # -- what the chip reads -------------------------------------------------------------------------

@@ -197,6 +197,15 @@ class AnalogLayerBase(nn.Module):
         self.ranges.reset()
         self._update_fold()
 
+    @torch.no_grad()
+    def load_programmed(self, g: Tensor, w_scale: Tensor, seed: int, first_repetition: int = 0) -> None:
+        """Take chips trained elsewhere as programmed (see :meth:`ProgrammedArray.load`)."""
+        self.array.load(g.to(self.weight.device, self.weight.dtype), w_scale.to(self.weight.device, self.weight.dtype),
+                        check_seed(seed), first_repetition)  # fmt: skip
+        self._forward_calls = 0
+        self.ranges.reset()
+        self._update_fold()
+
     def drift_to(self, t_seconds: float, compensate: bool | None = None) -> None:
         """Conductances ``t_seconds`` after programming (always re-derived from the t = 0 state).
 
@@ -300,7 +309,11 @@ class AnalogLayerBase(nn.Module):
         if not self._noisy():
             return None
         keys = (self.array.seed, self.layer_index)
-        return [make_generator(torch_device, FORWARD, *keys, r, self._forward_calls) for r in range(r0, r1)]
+        first = self.array.first_repetition
+        return [
+            make_generator(torch_device, FORWARD, *keys, first + r, self._forward_calls)
+            for r in range(r0, r1)
+        ]
 
     def _snapshot(self) -> list[tuple[object, str, Any]]:
         """Forward-pass state (calibration, folded weights, noise counter), to undo a forward that failed

@@ -202,6 +202,21 @@ class AnalogModel(nn.Module):
         self._t_s = 0.0
         return self
 
+    def load_programmed(
+        self, chips: list[tuple[Tensor, Tensor]], seed: int, first_repetition: int = 0
+    ) -> AnalogModel:
+        """Take chips trained in place as programmed: per analog layer (conductances (R, 2, outputs,
+        rows), weight scale per output). Drift and compensation then apply as after programming."""
+        layers = [layer for _, layer in self.analog_layers()]
+        if len(chips) != len(layers):
+            raise ConfigError(f"{len(chips)} trained layers given for {len(layers)} analog layers")
+        for layer, (g, w_scale) in zip(layers, chips, strict=True):
+            layer.load_programmed(g, w_scale, seed, first_repetition)
+        self._repetitions = int(chips[0][0].shape[0])
+        self._seed = seed
+        self._t_s = 0.0
+        return self
+
     def drift_to(self, t_seconds: float, compensate: bool | None = None) -> AnalogModel:
         """Let the programmed conductances drift to ``t_seconds`` after programming.
 

@@ -2,7 +2,7 @@
 
 Every random draw in :mod:`memtwin.crossbar` comes from a ``torch.Generator`` seeded here from a tuple of
 integer keys: the user's seed, the analog layer's index, the repetition index, the purpose of the draw
-(programming, drift, forward noise, hardware-aware training, compensation input) and, where relevant, a
+(programming, drift, forward noise, hardware-aware training, compensation input, in-situ training) and, where relevant, a
 counter or the drift time. The keys are mixed with NumPy's ``SeedSequence`` (a hash designed for exactly
 this), so streams for different keys are statistically independent and a given stream does not depend on
 how many other streams exist. That is what makes repetition r with seed s the same whether 1 or 5
@@ -26,6 +26,7 @@ DRIFT = 2
 FORWARD = 3
 HWAT = 4
 COMPENSATION = 5
+INSITU = 6
 
 
 def check_seed(seed: int) -> int:

@@ -173,6 +173,7 @@ class Prepared:
                 "test_subset": cfg.test_subset,
                 "seed": cfg.seed,
                 "periphery": cfg.periphery.to_dict(),
+                **({"insitu": cfg.insitu.to_dict()} if "in_situ" in cfg.variants else {}),
             },
             "versions": versions(),
         }

@@ -16,10 +16,16 @@ import tomli_w
 from memtwin import validation as check
 from memtwin.crossbar.periphery import Periphery
 from memtwin.errors import ConfigError
+from memtwin.insitu.config import InSituConfig, default_insitu_config
 from memtwin.training.config import TrainConfig, default_hwat_config, default_train_config
 
 MODES = ("potentiation", "depression")
-VARIANTS = ("baseline", "hwat_gdc")
+#: ``baseline``: the digital network programmed as trained; ``hwat_gdc``: after hardware-aware training,
+#: with global drift compensation; ``in_situ``: trained on the chip itself by programming pulses
+#: (:mod:`memtwin.insitu`), with global drift compensation.
+VARIANTS = ("baseline", "hwat_gdc", "in_situ")
+#: How the network that a chip holds is trained: offline (digitally, then programmed) or in situ.
+TRAININGS = {"offline": ("baseline", "hwat_gdc"), "in-situ": ("in_situ",)}
 TASKS = ("digits", "mnist", "cifar10")
 #: Just programmed (0 s: no drift yet), then 1 s, 1 h, 1 day, 1 week, 30 days, 1 year after programming.
 DEFAULT_TIMES_S = (0.0, 1.0, 3600.0, 86400.0, 604800.0, 2592000.0, 31536000.0)
@@ -83,7 +89,7 @@ class ExperimentConfig:
     d2d: float | str | None = None
     drift: str | None = None
     modes: tuple[str, ...] = MODES
-    variants: tuple[str, ...] = VARIANTS
+    variants: tuple[str, ...] = TRAININGS["offline"]
     repetitions: int = 5
     times_s: tuple[float, ...] = DEFAULT_TIMES_S
     seed: int = 0
@@ -95,6 +101,7 @@ class ExperimentConfig:
     hwat: TrainConfig = field(default_factory=lambda: default_hwat_config("digits"))
     periphery: Periphery = field(default_factory=Periphery.paper)
     sweep: SweepConfig | None = None
+    insitu: InSituConfig = field(default_factory=lambda: default_insitu_config("digits"))
 
     def __post_init__(self) -> None:
         check.choice("task", self.task, TASKS)
@@ -118,7 +125,12 @@ class ExperimentConfig:
     @classmethod
     def for_task(cls, task: str, **changes: Any) -> ExperimentConfig:
         """The paper's protocol for ``task`` (its training recipes), with ``changes`` applied."""
-        base = cls(task=task, digital=default_train_config(task), hwat=default_hwat_config(task))
+        base = cls(
+            task=task,
+            digital=default_train_config(task),
+            hwat=default_hwat_config(task),
+            insitu=default_insitu_config(task),
+        )
         return replace(base, **changes)
 
     # -- TOML ----------------------------------------------------------------------------------------
@@ -140,6 +152,8 @@ class ExperimentConfig:
         out["digital"] = self.digital.to_dict()
         out["hwat"] = self.hwat.to_dict()
         out["periphery"] = self.periphery.to_dict()
+        if "in_situ" in self.variants:  # written only where used: other configs keep their text (and keys)
+            out["insitu"] = self.insitu.to_dict()
         if self.sweep is not None:
             out["sweep"] = {
                 "parameter": self.sweep.parameter,
@@ -155,7 +169,7 @@ class ExperimentConfig:
         check.check_keys("config", data, sorted(f.name for f in fields(cls)))
         task = str(data.get("task", "digits"))
         kwargs: dict[str, Any] = {
-            k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep")
+            k: v for k, v in data.items() if k not in ("digital", "hwat", "periphery", "sweep", "insitu")
         }
         for key in ("modes", "variants"):
             if key in kwargs:
@@ -166,6 +180,9 @@ class ExperimentConfig:
         kwargs["hwat"] = _train(default_hwat_config(task), data.get("hwat", {}), "hwat")
         if "periphery" in data:
             kwargs["periphery"] = Periphery.from_dict(data["periphery"])
+        insitu = default_insitu_config(task).to_dict()
+        insitu.update(data.get("insitu", {}))
+        kwargs["insitu"] = InSituConfig.from_dict(insitu)
         if "sweep" in data:
             sweep = dict(data["sweep"])
             hint = "[sweep] needs 'parameter' and 'values' (and optionally 'time_s' and 'hwat')"

@@ -3,7 +3,8 @@ another process.
 
 Train digitally, then for each programming mode program the weights onto simulated crossbars — as
 trained (``baseline``: no HWAT, no drift compensation) and after hardware-aware training with global
-drift compensation (``hwat_gdc``) — and measure the test accuracy over Monte-Carlo repetitions at
+drift compensation (``hwat_gdc``), or train each chip in place (``in_situ``, :mod:`memtwin.experiments.onchip`)
+— and measure the test accuracy over Monte-Carlo repetitions at
 several times after programming (:func:`evaluate_protocol`).
 
 Every analysis (evaluate, sweep, compare, ablate, tolerance) is many such evaluations of *one* trained
@@ -39,8 +40,10 @@ from memtwin.atomic import write_json_atomic
 from memtwin.crossbar import AnalogModel, convert
 from memtwin.crossbar.periphery import Periphery
 from memtwin.devices import DeviceModel
+from memtwin.experiments.calibration import CALIBRATION_BATCH, calibrate
 from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import ResolvedDevice, resolve_device_source
+from memtwin.experiments.onchip import in_situ_accuracies
 from memtwin.experiments.stats import mean, sample_std
 from memtwin.tasks.datasets import TaskData, load_task
 from memtwin.tasks.networks import build_network
@@ -50,6 +53,7 @@ from memtwin.training.loop import resolve_torch_device, train
 from memtwin.training.metrics import evaluate_accuracies
 
 __all__ = [
+    "CALIBRATION_BATCH",
     "AnalogRow",
     "EvalJob",
     "Session",
@@ -59,8 +63,6 @@ __all__ = [
     "run_eval_job",
 ]
 
-#: Calibration batches for the converters are read from the training set with this batch size.
-CALIBRATION_BATCH = 256
 MODE_KEYS = {"potentiation": 1, "depression": 2}
 #: The file in a job's work folder that caches its finished rows.
 RESULT_FILE = "result.json"
@@ -218,14 +220,6 @@ def task_data(config: ExperimentConfig) -> TaskData:
     return _DATA_CACHE[key]
 
 
-def calibrate(analog: AnalogModel, data: TaskData, batches: int) -> None:
-    """Set the DAC/ADC ranges of a freshly programmed model on the first ``batches`` training batches
-    (the paper's "adaptive scaling of input data for the first few batches")."""
-    dev = next(analog.parameters()).device
-    xs = [data.train_x[b * CALIBRATION_BATCH : (b + 1) * CALIBRATION_BATCH] for b in range(batches)]
-    analog.calibrate([x.to(dev) for x in xs if len(x)])
-
-
 def program_seed(base_seed: int, mode: str) -> int:
     """The same chips (seed) for both variants of a mode, so their difference is paired."""
     return base_seed * 10 + MODE_KEYS[mode]
@@ -255,7 +249,9 @@ def evaluate_protocol(
     for mode in cfg.modes:
         seed = program_seed(cfg.seed, mode)
         for variant in cfg.variants:
-            if variant == "baseline":
+            if variant == "in_situ":
+                accs = in_situ_accuracies(session, net, device, periphery, mode, seed, times, tag)
+            elif variant == "baseline":
                 analog = convert(
                     copy.deepcopy(net), device, replace(periphery, drift_compensation=False), mode=mode
                 )

@@ -29,6 +29,7 @@ from memtwin.experiments.config import ExperimentConfig
 from memtwin.experiments.devices import ResolvedDevice
 from memtwin.experiments.evaluate import EvalJob, Session, program_seed
 from memtwin.experiments.knobs import Knob, knob
+from memtwin.experiments.onchip import in_situ_summary
 from memtwin.tasks.networks import count_weights
 
 __all__ = ["CSV_COLUMNS", "Evaluation", "Sweep", "run_experiment"]
@@ -96,6 +97,8 @@ class Evaluation(Analysis):
         }
         if evaluations.info is not None:
             results["executor"] = evaluations.info
+        if "in_situ" in cfg.variants:
+            results["in_situ"] = in_situ_summary(prepared, self.config)
         return Summary(results, rows, CSV_COLUMNS)
 
 

@@ -19,15 +19,22 @@ steps as ``dw_min·(1 + min(up_down, 0))`` (up) and ``dw_min·(1 − max(up_down
     dw_min = max(Δp, Δd) / span;   up_down = 1 − Δd/Δp if Δp ≥ Δd, else Δp/Δd − 1.
 
 **Spreads.** ``dw_min_std`` is relative to the step (AIHWKIT draws each pulse as
-step·(1 + dw_min_std·ξ)): the mean of σp/Δp and σd/Δd, memtwin's "σ / bin width". ``dw_min_dtod`` is
+step·(1 + dw_min_std·ξ)): memtwin's per-pulse spread of in-situ training (:mod:`memtwin.insitu.response`),
+the mean over both modes of σ/Δ/√(L−1), so that the L−1 pulses that write the top level from rest give
+it the measured σ. ``dw_min_dtod`` is
 the device's ``d2d_update`` (each device's step × (1 + dtod·ξ), as in memtwin), ``w_max_dtod`` and
 ``w_min_dtod`` its ``d2d_bounds`` (each device's bound × (1 + dtod·ξ), memtwin's per-device ceiling).
 ``up_down_dtod`` (AIHWKIT's default 0.01) is set to 0: memtwin has no such spread.
 
 **Class.** ``ConstantStepDevice`` when every step of both level tables lies within
 ``LINEAR_STEP_TOLERANCE`` of its mode's mean step; else ``PiecewiseStepDevice``, whose step at w is
-scaled by values on equally spaced nodes over [w_min, w_max]: the node at w takes the local step of the
-moving device of the pair at G_lo + |w|·span, relative to its mode's mean step.
+scaled by values on equally spaced nodes over [w_min, w_max]. The nodes follow the pair as memtwin
+trains it in place in potentiation mode (:mod:`memtwin.insitu.pairs`): the device carrying the weight's
+sign sits at G_lo + |w|·span and the other at rest (G_lo); an up pulse potentiates G⁺ where w ≥ 0 and
+depresses G⁻ back where w < 0, a down pulse depresses G⁺ back where w > 0 and potentiates G⁻ where
+w ≤ 0. Each node takes the local step of the moving device's direction at its conductance, over the
+pulse direction's scale (Δp for up, Δd for down), so that the step AIHWKIT applies is that local step
+over the span.
 """
 
 from __future__ import annotations
@@ -116,12 +123,13 @@ def step_fields(device: DeviceModel, scale: WeightScale) -> tuple[Setting, ...]:
 def spread_fields(device: DeviceModel) -> tuple[Setting, ...]:
     """Cycle-to-cycle and device-to-device spreads."""
     pot, dep, var = device.potentiation, device.depression, device.variability
-    ratio_p, ratio_d = pot.sigma_mean_S / pot.mean_step_S, dep.sigma_mean_S / dep.mean_step_S
+    ratio_p, ratio_d = pulse_spread(pot), pulse_spread(dep)
     return (
         Setting(
             "dw_min_std",
             (ratio_p + ratio_d) / 2.0,
-            f"mean of σp/Δp = {fmt(ratio_p)} and σd/Δd = {fmt(ratio_d)} (σ: mean cycle-to-cycle σ of a level)",
+            f"mean of σp/Δp/√(Lp-1) = {fmt(ratio_p)} and σd/Δd/√(Ld-1) = {fmt(ratio_d)} (σ: mean "
+            "cycle-to-cycle σ of a level, written by L-1 pulses)",
         ),
         Setting("dw_min_dtod", var.d2d_update, "variability.d2d_update (per-device step × (1 + dtod·ξ))"),
         Setting("dw_min_dtod_log_normal", False, "Gaussian per-device step, as memtwin draws it"),
@@ -131,16 +139,30 @@ def spread_fields(device: DeviceModel) -> tuple[Setting, ...]:
     )
 
 
+def pulse_spread(mode: ModeLevels) -> float:
+    """One pulse's cycle-to-cycle spread relative to the step: σ/Δ/√(L−1) (as in-situ training)."""
+    return mode.sigma_mean_S / mode.mean_step_S / float(np.sqrt(mode.levels - 1))
+
+
 def piecewise_fields(device: DeviceModel, scale: WeightScale) -> tuple[Setting, ...]:
-    """``piecewise_up`` / ``piecewise_down`` on 2K + 1 nodes over [−1, 1], K ≤ PIECEWISE_HALF_NODES."""
-    half = min(PIECEWISE_HALF_NODES, max(device.potentiation.levels, device.depression.levels) - 1)
-    magnitudes = np.abs(np.linspace(-1.0, 1.0, 2 * half + 1))
-    g_moving = scale.g_lo_S + magnitudes * scale.span_S
-    where = f"local step at G_lo + |w|·span / mean step, {2 * half + 1} nodes over [-1, 1]"
+    """``piecewise_up`` / ``piecewise_down`` on 2K + 1 nodes over [−1, 1], K ≤ PIECEWISE_HALF_NODES: at
+    each node the local step of the device of the pair that the pulse moves (module docstring), over
+    the direction's scale Δp (up) or Δd (down)."""
+    pot, dep = device.potentiation, device.depression
+    half = min(PIECEWISE_HALF_NODES, max(pot.levels, dep.levels) - 1)
+    nodes = np.linspace(-1.0, 1.0, 2 * half + 1)
+    g_moving = scale.g_lo_S + np.abs(nodes) * scale.span_S
+    pot_step = np.asarray(relative_local_step(pot, g_moving)) * pot.mean_step_S
+    dep_step = np.asarray(relative_local_step(dep, g_moving)) * dep.mean_step_S
+    up = np.where(nodes >= 0, pot_step, dep_step) / pot.mean_step_S
+    down = np.where(nodes > 0, dep_step, pot_step) / dep.mean_step_S
+    where = f"{2 * half + 1} nodes over [-1, 1], the moving device at G_lo + |w|·span"
     return (
-        Setting("piecewise_up", relative_local_step(device.potentiation, g_moving), f"potentiation {where}"),
-        Setting("piecewise_down", relative_local_step(device.depression, g_moving), f"depression {where}"),
-    )
+        Setting("piecewise_up", tuple(float(v) for v in up),
+                f"potentiation of G⁺ (w ≥ 0) or depression of G⁻ (w < 0), local step / Δp, {where}"),
+        Setting("piecewise_down", tuple(float(v) for v in down),
+                f"depression of G⁺ (w > 0) or potentiation of G⁻ (w ≤ 0), local step / Δd, {where}"),
+    )  # fmt: skip
 
 
 def relative_local_step(mode: ModeLevels, g_S: np.ndarray) -> tuple[float, ...]:
@@ -158,15 +180,15 @@ def pulsed_limits(device: DeviceModel) -> tuple[str, ...]:
     var = device.variability
     out = [
         "absolute conductances (AIHWKIT weights are normalized; ON/OFF, IR-drop scale and energy are lost)",
-        "the per-level σ: only the mean σ/Δ is exported, and AIHWKIT draws it on every pulse, so after n "
-        "pulses from a reset the spread is √n·dw_min_std·dw_min, where memtwin's σ is that of the state "
-        "(LinearStepDevice.write_noise_std would be a per-state σ; not used here)",
-        "the pair's sign: in a real pair an up pulse on a negative weight depresses G⁻, so the up/down "
-        "asymmetry flips sign with w; AIHWKIT's one device applies up_down everywhere",
+        "the per-level σ: only the mean per-pulse spread is exported; AIHWKIT draws it on every pulse, so "
+        "a state written by n pulses has √n·dw_min_std·dw_min (the measured σ at n = L-1)",
+        "the pair's two devices: AIHWKIT's one device per weight has one step factor and one pair of "
+        "bounds, memtwin draws them per device of the pair; a ConstantStepDevice applies up_down at every w, "
+        "where in the pair an up pulse on a negative weight is a depression step (PiecewiseStepDevice "
+        "follows the pair)",
         "memtwin keeps each device's step factor 1 + δ above 0; AIHWKIT takes |1 + δ| (enforce_consistency)",
         "drift (pulsed devices get no inference noise model; see --kind inference)",
     ]
-    out.extend(_large_sigma_note(device))
     if any(m.pulses_per_level != 1 for m in (device.potentiation, device.depression)):
         out.append("pulses_per_level: one AIHWKIT pulse stands for one memtwin level")
     if var.d2d_offset:
@@ -179,18 +201,3 @@ def pulsed_limits(device: DeviceModel) -> tuple[str, ...]:
             "AIHWKIT's corrupt devices stick at a uniform value inside ±corrupt_devices_range"
         )
     return tuple(out)
-
-
-def _large_sigma_note(device: DeviceModel) -> list[str]:
-    """A warning where a level's σ exceeds a step (fine-step devices): as a per-pulse spread it is far
-    too large, since AIHWKIT accumulates it over the pulses to a state."""
-    pot, dep = device.potentiation, device.depression
-    ratio = (pot.sigma_mean_S / pot.mean_step_S + dep.sigma_mean_S / dep.mean_step_S) / 2.0
-    if ratio <= 1.0:
-        return []
-    top = (max(pot.levels, dep.levels) - 1) ** 0.5
-    return [
-        f"dw_min_std = {fmt(ratio)} > 1: a level's σ is larger than a step, so AIHWKIT's per-pulse "
-        f"draw overstates it; {fmt(ratio / top)} (σ/Δ/√(L-1)) would give the top level's state the "
-        "measured σ"
-    ]

@@ -76,6 +76,19 @@ _KNOWN: tuple[tuple[str, str, str], ...] = (
         "Fig. 6 — accuracy loss against digital for each device, all run through the same network "
         "and protocol.",
     ),
+    (
+        r"update_response",
+        TRAINING,
+        "Update response — the conductance change of one pulse against the conductance it starts from, "
+        "potentiation and depression, from the measured level tables (shaded: ± one pulse's "
+        "cycle-to-cycle σ; each device scales the curve by its own device-to-device factor).",
+    ),
+    (
+        r"insitu_training",
+        TRAINING,
+        "Training on chip — test accuracy per epoch of every chip trained in place (ideal read) against "
+        "digital training of the same network.",
+    ),
     (r"training.*|hwat.*", TRAINING, "Training curve — test (and train) accuracy per epoch."),
     (
         r"ablation.*",

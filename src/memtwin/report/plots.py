@@ -29,8 +29,12 @@ __all__ = [
     "save_figure",
 ]
 
-VARIANT_LABELS = {"baseline": "baseline (no HWAT, no compensation)", "hwat_gdc": "HWAT + drift compensation"}
-VARIANT_COLORS = {"baseline": "#c0392b", "hwat_gdc": "#1f618d"}
+VARIANT_LABELS = {
+    "baseline": "baseline (no HWAT, no compensation)",
+    "hwat_gdc": "HWAT + drift compensation",
+    "in_situ": "trained in situ + drift compensation",
+}
+VARIANT_COLORS = {"baseline": "#c0392b", "hwat_gdc": "#1f618d", "in_situ": "#1e8449"}
 MODE_MARKERS = {"potentiation": "o", "depression": "s"}
 #: Resolution of the PNGs: the evaluation's figures are printed larger (paper figures).
 EVALUATION_DPI = 200

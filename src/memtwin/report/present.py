@@ -15,6 +15,7 @@ from typing import Any
 from memtwin.atomic import write_text_atomic
 from memtwin.report.analysis_plots import plot_ablation, plot_compare, plot_tolerance
 from memtwin.report.doc import Block
+from memtwin.report.insitu_plots import plot_in_situ
 from memtwin.report.markdown import render_blocks
 from memtwin.report.plots import plot_evaluation
 from memtwin.report.tables import (
@@ -55,7 +56,7 @@ def present_run(run_dir: str | Path, results: dict[str, Any] | None = None) -> l
     figures = run_dir / "figures"
     kind = analysis_kind(results)
     if kind not in _ANALYSES:
-        return plot_evaluation(results, figures, _history(run_dir))
+        return [*plot_evaluation(results, figures, _history(run_dir)), *plot_in_situ(results, figures)]
     blocks, plot = _ANALYSES[kind]
     markdown = render_blocks(analysis_title(results), blocks(results), run_dir)
     return [write_text_atomic(run_dir / RESULTS_MARKDOWN, markdown), *plot(results, figures)]

@@ -75,10 +75,15 @@ def comparison_blocks(results: Mapping[str, Any]) -> list[Block]:
         )
         for d in results["devices"]
     )  # fmt: skip
+    trained = [f"{p['digital_epochs']} digital"]
+    if {"baseline", "hwat_gdc"} & set(p.get("variants", ["hwat_gdc"])):
+        trained.append(f"{p['hwat_epochs']} HWAT")
+    if "insitu" in p:
+        trained.append(f"{p['insitu']['epochs']} in-situ ({p['insitu']['pulsing']} pulses)")
     blocks: list[Block] = [
         Paragraph(
-            f"Digital accuracy {100 * results['digital_accuracy']:.2f} %; {p['digital_epochs']} digital + "
-            f"{p['hwat_epochs']} HWAT epochs, {p['repetitions']} repetitions, subset {p['subset'] or 'full'}; "
+            f"Digital accuracy {100 * results['digital_accuracy']:.2f} %; {' + '.join(trained)} epochs, "
+            f"{p['repetitions']} repetitions, subset {p['subset'] or 'full'}; "
             "losses vs digital in points (mean ± std over repetitions)."
         ),
         Table(
