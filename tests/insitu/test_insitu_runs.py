@@ -95,3 +95,16 @@ def test_an_offline_config_keeps_its_text():
     assert "insitu" not in offline.to_dict()
     trained_in_situ = replace(offline, variants=("in_situ",))
     assert ExperimentConfig.from_dict(trained_in_situ.to_dict()) == trained_in_situ
+
+
+def test_trained_chips_are_kept_and_not_trained_again(tmp_path, monkeypatch):
+    from memtwin.experiments import onchip
+    from memtwin.experiments.evaluate import Session
+
+    session = Session.open(quick(), tmp_path, progress=False)
+    net, device = build_network("digits", seed=0), session.device
+    first = onchip.in_situ_accuracies(session, net, device, Periphery.paper(), "potentiation", 7, (0.0, 60.0))
+    calls = []
+    monkeypatch.setattr(onchip, "train_in_situ", lambda *a, **k: calls.append(1))
+    again = onchip.in_situ_accuracies(session, net, device, Periphery.paper(), "potentiation", 7, (0.0, 60.0))
+    assert calls == [] and again == first  # both chips read back from checkpoints/insitu-potentiation

@@ -57,11 +57,13 @@ def in_situ_accuracies(
     accuracies: dict[float, list[float]] = {t: [] for t in times_s}
     curves = []
     for chip in range(cfg.repetitions):
-        trained, history = _trained_chip(session, start, device, mode, seed, chip, folder)
-        curves.append(history)
-        analog = convert(copy.deepcopy(trained), device, read, mode=mode).to(session.torch_device)
+        state = _trained_chip(session, start, device, mode, seed, chip, folder / f"chip-{chip}.pt")
+        curves.append(list(state["history"]))
+        trained = copy.deepcopy(start)
+        trained.load_state_dict(state["model"])
+        analog = convert(trained, device, read, mode=mode).to(session.torch_device)
         analog.eval()
-        analog.load_programmed(_chips(trained, folder / f"chip-{chip}.pt"), seed, first_repetition=chip)
+        analog.load_programmed(_chips(trained, state), seed, first_repetition=chip)
         calibrate(analog, session.data, read.calibration_batches)
         for t in times_s:
             analog.drift_to(t, compensate=True)
@@ -74,36 +76,32 @@ def in_situ_accuracies(
 
 
 def _trained_chip(
-    session: Any, start: nn.Module, device: DeviceModel, mode: str, seed: int, chip: int, folder: Path
-) -> tuple[nn.Module, list[dict[str, float]]]:
-    """Chip ``chip`` trained in place (or as a finished earlier run left it) and its training curve."""
-    path = folder / f"chip-{chip}.pt"
-    net = copy.deepcopy(start)
+    session: Any, start: nn.Module, device: DeviceModel, mode: str, seed: int, chip: int, path: Path
+) -> dict[str, Any]:
+    """Chip ``chip`` trained in place, or as a finished earlier run left it at ``path``: its network's
+    state (``model``), conductances (``g``) and weight scales (``scale``) per analog layer, and its
+    training curve (``history``)."""
     if path.is_file():
-        state = load_checkpoint(path)
-        net.load_state_dict(state["model"])
-        return net, list(state["history"])
+        return load_checkpoint(path)
+    net = copy.deepcopy(start)
     result: InSituResult = train_in_situ(
         net, session.data, device, mode, session.config.insitu, seed=seed, chip=chip,
         torch_device=session.torch_device, progress=session.progress, label=f"in-situ {mode} chip {chip + 1}",
     )  # fmt: skip
-    save_checkpoint(
-        path,
-        {
-            "model": net.state_dict(),
-            "g": [p.g.cpu() for p in result.pairs],
-            "scale": [p.scale.cpu() for p in result.pairs],
-            "history": result.history,
-        },
-    )
-    return net, result.history
+    state = {
+        "model": net.state_dict(),
+        "g": [p.g.cpu() for p in result.pairs],
+        "scale": [p.scale.cpu() for p in result.pairs],
+        "history": result.history,
+    }
+    save_checkpoint(path, state)
+    return state
 
 
-def _chips(net: nn.Module, path: Path) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _chips(net: nn.Module, state: dict[str, Any]) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Per analog layer: the chip's conductances (1, 2, outputs, rows) and weight scale."""
-    state = load_checkpoint(path)
     if len(state["g"]) != len(analog_modules(net)):
-        raise ValueError(f"{path}: {len(state['g'])} layers, the network has {len(analog_modules(net))}")
+        raise ValueError(f"a chip of {len(state['g'])} layers for a network of {len(analog_modules(net))}")
     return [(g.unsqueeze(0), scale) for g, scale in zip(state["g"], state["scale"], strict=True)]
 
 
