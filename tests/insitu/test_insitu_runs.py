@@ -108,3 +108,18 @@ def test_trained_chips_are_kept_and_not_trained_again(tmp_path, monkeypatch):
     monkeypatch.setattr(onchip, "train_in_situ", lambda *a, **k: calls.append(1))
     again = onchip.in_situ_accuracies(session, net, device, Periphery.paper(), "potentiation", 7, (0.0, 60.0))
     assert calls == [] and again == first  # both chips read back from checkpoints/insitu-potentiation
+
+
+def test_a_bias_free_convolution_on_the_input_trains_by_pulses():
+    # The first layer of the CIFAR-10 network: its output needs a gradient only for the pulses.
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1, bias=False), torch.nn.ReLU(), torch.nn.Flatten(),
+        torch.nn.Linear(4 * 8 * 8, 10),
+    )  # fmt: skip
+    data = load_task("digits", seed=0)
+    before = net[0].weight.detach().clone()
+    result = train_in_situ(
+        net, data, preset("capacitor-aihwkit"), "potentiation", InSituConfig(epochs=1), seed=0
+    )
+    assert not torch.equal(net[0].weight.detach(), before)  # the convolution's devices were pulsed
+    assert result.history[-1]["test_accuracy"] > 0.5

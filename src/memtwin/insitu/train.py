@@ -63,7 +63,18 @@ class _Capture:
         self.module = module
         self.x: Tensor | None = None
         self.d: Tensor | None = None
-        self.handle = module.register_forward_hook(self._forward)
+        self.handles = [
+            module.register_forward_pre_hook(self._needs_error),
+            module.register_forward_hook(self._forward),
+        ]
+
+    @staticmethod
+    def _needs_error(module: nn.Module, inputs: tuple[Tensor, ...]) -> tuple[Tensor, ...] | None:
+        """A layer whose output would carry no gradient (a bias-free first layer: its weights are updated
+        by pulses, its input is data) gets an input that asks for one, so its error can be read."""
+        if not torch.is_grad_enabled() or inputs[0].requires_grad:
+            return None
+        return (inputs[0].detach().requires_grad_(), *inputs[1:])
 
     def _forward(self, module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         if not torch.is_grad_enabled():
@@ -210,7 +221,8 @@ def train_in_situ(
             )
     finally:
         for capture in captures:
-            capture.handle.remove()
+            for handle in capture.handles:
+                handle.remove()
         for module in modules:
             module.weight.requires_grad_(True)
         if bar is not None:
