@@ -123,3 +123,12 @@ def test_a_bias_free_convolution_on_the_input_trains_by_pulses():
     )
     assert not torch.equal(net[0].weight.detach(), before)  # the convolution's devices were pulsed
     assert result.history[-1]["test_accuracy"] > 0.5
+
+
+def test_an_in_situ_run_says_how_its_chips_are_trained():
+    from memtwin.cli.output import training_line
+
+    assert training_line(ExperimentConfig.for_task("mnist")) == ""
+    recipe = InSituConfig(epochs=3, pulsing="deterministic", start="digital")
+    line = training_line(replace(quick(), insitu=recipe))
+    assert "3 epoch(s) of deterministic pulses from the digital network" in line

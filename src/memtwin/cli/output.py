@@ -37,10 +37,26 @@ def write_line(config: ExperimentConfig) -> str:
     return f"write model: {write} ({WRITE_MEANINGS[write]}{others})"
 
 
+def training_line(config: ExperimentConfig) -> str:
+    """How the chips of an in-situ run are trained, in words ('' for offline training)."""
+    if "in_situ" not in config.variants:
+        return ""
+    r = config.insitu
+    start = "the digital network" if r.start == "digital" else "random weights"
+    return (
+        f"training in situ: {r.epochs} epoch(s) of {r.pulsing} pulses from {start}, lr {r.lr:g}, "
+        f"batch {r.batch_size}; the first weights are written open loop"
+    )
+
+
 def announce(config: ExperimentConfig, run: RunFlags) -> None:
-    """The first line of a run's output: which write model its accuracies assume."""
+    """The first line(s) of a run's output: which write model its accuracies assume, and for chips
+    trained in situ how."""
     if run.progress:
-        Console(stderr=True, highlight=False).print(write_line(config))
+        console = Console(stderr=True, highlight=False)
+        console.print(write_line(config))
+        if line := training_line(config):
+            console.print(line)
 
 
 def emit_text(text: str, out: Path | None) -> None:
