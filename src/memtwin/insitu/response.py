@@ -105,6 +105,8 @@ class Direction:
     inverse: Segments | None = None  # ℓ(g)
     forward: Segments | None = None  # g(ℓ)
     linear_step_S: float | None = None  # every step equal: positions by one multiply, no search
+    g0_S: float = 0.0  # the first level, as a number (read on every pulse)
+    increasing: bool = True  # the levels rise with the pulses
 
     @classmethod
     def of(
@@ -128,16 +130,13 @@ class Direction:
             name, put(n), put(g), g_ascending, n_ascending, noise_rel,
             None if linear else SegmentFinder.of(g_ascending),
             Segments.of(g_ascending, n_ascending), Segments.of(put(n), put(g)), step if linear else None,
+            levels[0], levels[-1] > levels[0],
         )  # fmt: skip
-
-    @property
-    def increasing(self) -> bool:
-        return bool(self.g_S[-1] > self.g_S[0])
 
     def position(self, g_S: Tensor) -> Tensor:
         """The pulse coordinate ℓ(g) (see the module docstring)."""
         if self.linear_step_S is not None:
-            return (g_S - float(self.g_S[0])) / self.linear_step_S
+            return (g_S - self.g0_S) / self.linear_step_S
         assert self.finder is not None and self.inverse is not None
         flat = g_S.reshape(-1)
         return self.inverse(flat, self.finder(flat)).view(g_S.shape)
@@ -145,7 +144,7 @@ class Direction:
     def conductance(self, position: Tensor) -> Tensor:
         """The nominal conductance at pulse coordinate ``position``."""
         if self.linear_step_S is not None:
-            return float(self.g_S[0]) + position * self.linear_step_S
+            return self.g0_S + position * self.linear_step_S
         assert self.forward is not None
         segment = position.detach().floor().to(torch.int64)  # levels sit at whole pulse counts
         return self.forward(position, segment)
@@ -173,6 +172,7 @@ class PairResponse:
     far_S: float
     top_delta_S: float
     levels: int
+    back_rest_position: float  # where rest lies in the pulse coordinate of the back direction
 
     @classmethod
     def of(
@@ -189,19 +189,15 @@ class PairResponse:
         every = (*device.potentiation.g_levels_S, *device.depression.g_levels_S)
         far = max(every) if away.increasing else min(every)
         top_delta = abs(own.g_levels_S[-1] - own.g_levels_S[0])
-        return cls(mode, away, back, own.g_levels_S[0], far, top_delta, own.levels)
+        rest = own.g_levels_S[0]
+        back_rest = float(back.position(torch.tensor([rest], dtype=dtype, device=torch_device))[0])
+        return cls(mode, away, back, rest, far, top_delta, own.levels, back_rest)
 
     @property
     def positive_side(self) -> int:
         """The device of the pair that carries a positive weight: G⁺ (0) when the mode raises the
         conductance, else G⁻ (1), as in :mod:`memtwin.crossbar.mapping`."""
         return 0 if self.away.increasing else 1
-
-    @property
-    def back_rest_position(self) -> float:
-        """Where rest lies in the pulse coordinate of the back direction."""
-        rest = torch.tensor([self.rest_S], dtype=self.back.g_S.dtype, device=self.back.g_S.device)
-        return float(self.back.position(rest)[0])
 
     @property
     def mean_step_S(self) -> float:
