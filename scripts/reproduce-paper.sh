@@ -9,8 +9,8 @@
 #    nominal device, as the paper re-ran inference only)    -> OUT_DIR/d2d-sweep-W (Fig. 5(b))
 # 3. `memtwin report` of every folder, and OUT_DIR/writes.md: the three writes side by side.
 # Killed at any point, rerun the same command: finished folders are kept, unfinished ones resume from
-# their checkpoints. Time on a 2-core CPU: MNIST ~20 min; CIFAR-10 ~7 h (200 + 3x2x20 epochs); CUDA is
-# used when present.
+# their checkpoints. Time on a 2-core CPU: MNIST ~20 min; CIFAR-10 ~6 h (digital 200 epochs 1 h 50 min,
+# then 50-80 min per write with its sweep); CUDA is used when present.
 set -euo pipefail
 task=${1:?usage: reproduce-paper.sh mnist|cifar10 DATA_DIR [OUT_DIR] [evaluate flags...]}
 data=${2:?usage: reproduce-paper.sh mnist|cifar10 DATA_DIR [OUT_DIR] [evaluate flags...]}

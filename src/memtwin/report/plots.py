@@ -149,8 +149,11 @@ def plot_accuracy_vs_time(results: dict[str, Any], out_dir: Path) -> list[Path]:
         # symlog: linear around 0 so "just programmed" (t = 0) sits on the same axis as 1 s … 1 year.
         ax.set_xscale("symlog", linthresh=1.0)
         ticks = sorted({r["time_s"] for r in rows})
-        ax.set_xticks(ticks, [time_label(t) for t in ticks], fontsize=9, rotation=30)
+        # 45° and right-aligned: 1 day, 1 week and 30 days lie close together on this axis.
+        ax.set_xticks(ticks, [time_label(t) for t in ticks], fontsize=9, rotation=45, ha="right")
         ax.minorticks_off()
+        # No empty negative decade left of "just programmed"; room for the last point's error bar.
+        ax.set_xlim(-0.5 if ticks[0] == 0 else None, 2 * ticks[-1] if ticks[-1] > 0 else None)
         ax.set_xlabel("Time after programming", fontsize=11)
         ax.set_ylabel("Test accuracy (%)", fontsize=11)
         ax.set_title(f"{results['task']}, {mode}: drift{write_note(results)}", fontsize=11)
