@@ -41,3 +41,27 @@ def test_report_of_a_non_run_folder_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "error:" in result.output and "is not a memtwin run folder" in result.output
     assert "Traceback" not in result.output
+
+
+def _png_width(path: Path) -> int:
+    return int.from_bytes(path.read_bytes()[16:20], "big")  # IHDR width, right after the 8-byte signature
+
+
+def test_redraw_replaces_the_figures_from_results_json(make_run: RunFactory) -> None:
+    from memtwin.report.plots import EVALUATION_DPI
+
+    run = make_run()
+    figure = run / "figures" / "accuracy_vs_time_potentiation.png"
+    assert _png_width(figure) == 320  # the fixture's stand-in: 4 in at 80 dpi
+    result = runner.invoke(app, ["report", str(run), "--redraw"])
+    assert result.exit_code == 0, result.output
+    # memtwin's own drift figure: 6.4 in wide at EVALUATION_DPI, less the margins a tight bounding box trims
+    assert 5 * EVALUATION_DPI < _png_width(figure) <= 6.4 * EVALUATION_DPI
+    assert (run / "report.html").is_file()
+
+
+def test_redraw_of_an_unfinished_run_is_a_one_line_error(make_run: RunFactory) -> None:
+    run = make_run(without=("results.json",))
+    result = runner.invoke(app, ["report", str(run), "--redraw"])
+    assert result.exit_code == 2
+    assert "has no results.json" in result.output and "Traceback" not in result.output

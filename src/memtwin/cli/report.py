@@ -24,6 +24,13 @@ def report_command(
         Path | None,
         typer.Option("--out", "-o", help="Folder for report.html and report.md (default: RUN_DIR)."),
     ] = None,
+    redraw: Annotated[
+        bool,
+        typer.Option(
+            "--redraw",
+            help="Draw RUN_DIR/figures again from results.json first (after an upgrade of memtwin).",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help='Print {"html": PATH, "markdown": PATH} instead of the path.')
     ] = False,
@@ -35,6 +42,8 @@ def report_command(
     from memtwin.report import write_report
 
     try:
+        if redraw:
+            _redraw(run_dir)
         html_path, md_path = write_report(run_dir, out)
     except MemtwinError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
@@ -43,6 +52,18 @@ def report_command(
         typer.echo(json.dumps({"html": str(html_path), "markdown": str(md_path)}))
     else:
         typer.echo(str(html_path))
+
+
+def _redraw(run_dir: Path) -> None:
+    """Draw the run's figures again from its results.json, as the run drew them when it finished."""
+    from memtwin.errors import ConfigError
+    from memtwin.report import present_run
+
+    if not (run_dir / "results.json").is_file():
+        raise ConfigError(
+            f"{run_dir} has no results.json (not finished, or not a run folder): nothing to redraw"
+        )
+    present_run(run_dir)
 
 
 def register(app: typer.Typer) -> None:
