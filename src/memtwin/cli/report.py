@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from memtwin.errors import MemtwinError
+from memtwin.errors import ConfigError, MemtwinError
 
 
 def report_command(
@@ -56,7 +56,6 @@ def report_command(
 
 def _redraw(run_dir: Path) -> None:
     """Draw the run's figures again from its results.json, as the run drew them when it finished."""
-    from memtwin.errors import ConfigError
     from memtwin.report import present_run
 
     if not (run_dir / "results.json").is_file():
