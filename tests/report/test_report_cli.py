@@ -44,7 +44,9 @@ def test_report_of_a_non_run_folder_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def _png_width(path: Path) -> int:
-    return int.from_bytes(path.read_bytes()[16:20], "big")  # IHDR width: after the signature (8 bytes), chunk length and type (8)
+    return int.from_bytes(
+        path.read_bytes()[16:20], "big"
+    )  # IHDR width: after the signature (8 bytes), chunk length and type (8)
 
 
 def test_redraw_replaces_the_figures_from_results_json(make_run: RunFactory) -> None:
