@@ -67,3 +67,11 @@ def test_redraw_of_an_unfinished_run_is_a_one_line_error(make_run: RunFactory) -
     result = runner.invoke(app, ["report", str(run), "--redraw"])
     assert result.exit_code == 2
     assert "has no results.json" in result.output and "Traceback" not in result.output
+
+
+def test_redraw_of_a_broken_results_json_is_a_one_line_error(make_run: RunFactory) -> None:
+    run = make_run()
+    (run / "results.json").write_text("{not json")
+    result = runner.invoke(app, ["report", str(run), "--redraw"])
+    assert result.exit_code == 2
+    assert "results.json is not readable" in result.output and "Traceback" not in result.output

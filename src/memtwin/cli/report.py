@@ -62,7 +62,10 @@ def _redraw(run_dir: Path) -> None:
         raise ConfigError(
             f"{run_dir} has no results.json (not finished, or not a run folder): nothing to redraw"
         )
-    present_run(run_dir)
+    try:
+        present_run(run_dir)
+    except (ValueError, KeyError, TypeError) as exc:  # results.json unreadable or not memtwin's
+        raise ConfigError(f"cannot redraw {run_dir}: its results.json is not readable ({exc})") from exc
 
 
 def register(app: typer.Typer) -> None:
